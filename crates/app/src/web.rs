@@ -1,0 +1,142 @@
+//! Web mode: the same app API over HTTP, plus the built UI, on loopback.
+//!
+//! `GET /api/topics`, `GET /api/topics/{key}`, `GET /api/syntax.css`; everything else is
+//! the UI from `ui/dist`. Errors are `application/problem+json`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use axum::extract::{Path as UrlPath, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::{Dojo, Error, TopicIndex, TopicView};
+
+/// Where `make` puts the built UI, known at compile time for runs from the source tree.
+pub const DEFAULT_UI_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../ui/dist");
+
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+     style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+     frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/// The web-mode router for a server listening on `port`. Requests whose `Host` is not
+/// this loopback server are refused, so a page on another site cannot reach it through
+/// DNS rebinding.
+pub fn router(dojo: Dojo, ui_dir: &Path, port: u16) -> Router {
+    let index = ui_dir.join("index.html");
+    let ui = ServeDir::new(ui_dir).fallback(ServeFile::new(index));
+    Router::new()
+        .route("/api/topics", get(topic_index))
+        .route("/api/topics/{key}", get(topic))
+        .route("/api/syntax.css", get(syntax_css))
+        .route("/api/{*rest}", get(unknown_api))
+        .fallback_service(ui)
+        .with_state(dojo)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(middleware::from_fn(move |request: Request, next: Next| {
+            check_host(request, next, port)
+        }))
+}
+
+/// Binds `addr` (port 0 picks a free one) and serves until Ctrl-C or SIGTERM.
+/// `on_ready` receives the URL once the socket is listening.
+pub async fn serve(
+    dojo: Dojo,
+    addr: SocketAddr,
+    ui_dir: PathBuf,
+    on_ready: impl FnOnce(&str),
+) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    let app = router(dojo, &ui_dir, local.port());
+    on_ready(&format!("http://{local}/"));
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+async fn check_host(request: Request, next: Next, port: u16) -> Response {
+    let host = request.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+    let allowed = ["127.0.0.1", "localhost", "[::1]"]
+        .iter()
+        .any(|name| host == format!("{name}:{port}"));
+    if allowed {
+        return next.run(request).await;
+    }
+    problem(
+        StatusCode::MISDIRECTED_REQUEST,
+        "Unexpected Host header",
+        &format!("Backend Dojo's web mode only answers requests addressed to 127.0.0.1:{port} or localhost:{port}"),
+    )
+}
+
+async fn topic_index(State(dojo): State<Dojo>) -> Json<TopicIndex> {
+    Json(dojo.topic_index())
+}
+
+async fn topic(State(dojo): State<Dojo>, UrlPath(key): UrlPath<String>) -> Result<Json<TopicView>, Error> {
+    dojo.topic(&key).map(Json)
+}
+
+async fn syntax_css(State(dojo): State<Dojo>) -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], dojo.syntax_css()).into_response()
+}
+
+async fn unknown_api(UrlPath(rest): UrlPath<String>) -> Response {
+    problem(StatusCode::NOT_FOUND, "Not found", &format!("there is no app API at /api/{rest}"))
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        // Server-side failures keep their details in the terminal, not in the response.
+        let detail = if status.is_server_error() {
+            eprintln!("backend dojo: {self}");
+            "Backend Dojo could not load its content; the terminal running it has the details.".to_owned()
+        } else {
+            self.to_string()
+        };
+        problem(status, self.title(), &detail)
+    }
+}
+
+fn problem(status: StatusCode, title: &str, detail: &str) -> Response {
+    let body = serde_json::json!({
+        "type": "about:blank",
+        "title": title,
+        "status": status.as_u16(),
+        "detail": detail,
+    });
+    (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
+}

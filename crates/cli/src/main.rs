@@ -1,0 +1,114 @@
+//! `dojo`: Backend Dojo from a terminal. Every command is a thin call into `dojo_app`.
+
+use std::io::Write as _;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use dojo_app::{Dojo, check, web};
+
+#[derive(Debug, Parser)]
+#[command(name = "dojo", version, about = "Backend Dojo: backend interview practice with a live sandbox")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// List the 33 topics by group.
+    Topics,
+    /// Print one topic, by id or slug (`dojo show 17`, `dojo show rate-limiting`).
+    Show { topic: String },
+    /// Validate every topic file; exits non-zero with file:line messages on problems.
+    Check {
+        /// Check the topic files in this directory instead of the ones built in.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// The node program used to syntax-check the Express templates.
+        #[arg(long, default_value = "node")]
+        node: PathBuf,
+    },
+    /// Serve the app in a browser (web mode) on loopback.
+    Serve {
+        /// Port to listen on; 0 picks a free one.
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Address to bind. Loopback unless you mean to share it.
+        #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+        bind: IpAddr,
+        /// The built UI (`ui/dist`).
+        #[arg(long, env = "DOJO_UI_DIR", default_value = web::DEFAULT_UI_DIR)]
+        ui_dir: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("dojo: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command) -> Result<ExitCode, String> {
+    match command {
+        Command::Topics => {
+            let dojo = Dojo::load().map_err(|e| e.to_string())?;
+            let mut out = String::new();
+            for group in dojo.topic_index().groups {
+                out.push_str(&format!("{}\n", group.title));
+                for topic in group.topics {
+                    out.push_str(&format!("  {:>2}  {:<28} {}\n", topic.id, topic.slug, topic.title));
+                }
+            }
+            emit(&out)
+        }
+        Command::Show { topic } => {
+            let dojo = Dojo::load().map_err(|e| e.to_string())?;
+            emit(&dojo.topic_text(&topic).map_err(|e| e.to_string())?)
+        }
+        Command::Check { dir, node } => {
+            let report = check::check_content(dir.as_deref(), &node);
+            for problem in &report.problems {
+                eprintln!("{problem}");
+            }
+            if !report.javascript_checked && report.topics > 0 {
+                eprintln!("note: {} could not be run, so the Express templates were not syntax-checked", node.display());
+            }
+            if report.passed() {
+                println!("{} topics checked, no problems", report.topics);
+                Ok(ExitCode::SUCCESS)
+            } else {
+                eprintln!("{} problem(s) found", report.problems.len());
+                Ok(ExitCode::FAILURE)
+            }
+        }
+        Command::Serve { port, bind, ui_dir } => {
+            let dojo = Dojo::load().map_err(|e| e.to_string())?;
+            if !ui_dir.join("index.html").is_file() {
+                return Err(format!("no built UI in {}; run `make run`, or pass --ui-dir", ui_dir.display()));
+            }
+            let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+            runtime
+                .block_on(web::serve(dojo, SocketAddr::new(bind, port), ui_dir, |url| {
+                    println!("Backend Dojo web mode: {url}");
+                }))
+                .map_err(|e| format!("cannot serve on {bind}:{port}: {e}"))?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Prints to stdout; a reader that goes away early (`dojo show 1 | head`) is not an error.
+fn emit(text: &str) -> Result<ExitCode, String> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(error.to_string()),
+        _ => Ok(ExitCode::SUCCESS),
+    }
+}

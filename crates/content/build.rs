@@ -1,0 +1,56 @@
+//! Embeds every topic file and every sandbox source file (for `// region:` includes) into
+//! the crate, so an installed Backend Dojo needs no files beside its binary.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::{env, fs};
+
+fn main() {
+    let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets this"));
+    let root = manifest.join("../..");
+    let topics_dir = root.join("content/topics");
+    let sandbox_dir = root.join("crates/sandbox/src");
+    println!("cargo:rerun-if-changed={}", topics_dir.display());
+    println!("cargo:rerun-if-changed={}", sandbox_dir.display());
+
+    let topics = files_with_extension(&topics_dir, "md");
+    let sources = files_with_extension(&sandbox_dir, "rs");
+
+    let mut out = String::new();
+    write_table(&mut out, "TOPIC_FILES", &topics, |path| {
+        path.file_name().expect("file").to_string_lossy().into_owned()
+    });
+    write_table(&mut out, "SANDBOX_SOURCES", &sources, |path| {
+        let relative = path.strip_prefix(&root).expect("under the workspace root");
+        relative.to_string_lossy().replace('\\', "/")
+    });
+    let out_dir = PathBuf::from(env::var("OUT_DIR").expect("cargo sets this"));
+    fs::write(out_dir.join("embedded.rs"), out).expect("OUT_DIR is writable");
+}
+
+fn write_table(out: &mut String, name: &str, files: &[PathBuf], label: impl Fn(&Path) -> String) {
+    writeln!(out, "pub(crate) static {name}: &[(&str, &str)] = &[").expect("string write");
+    for path in files {
+        let absolute = path.canonicalize().expect("listed file exists");
+        writeln!(out, "    ({:?}, include_str!({:?})),", label(path), absolute).expect("string write");
+    }
+    writeln!(out, "];").expect("string write");
+}
+
+fn files_with_extension(dir: &Path, extension: &str) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|ext| ext == extension) {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}

@@ -1,0 +1,35 @@
+// Hash routes, so a reload (or a link pasted into the desktop app) lands on the same topic.
+//   (empty)           the welcome page
+//   #/topic/<key>     a topic, by slug (canonical) or by id
+
+export type Route = { kind: "home" } | { kind: "topic"; key: string } | { kind: "unknown" };
+
+export function parseRoute(hash: string): Route {
+  const path = hash.replace(/^#/, "");
+  if (path === "" || path === "/") return { kind: "home" };
+  const match = /^\/topic\/([^/?#]+)\/?$/.exec(path);
+  if (!match) return { kind: "unknown" };
+  let key: string;
+  try {
+    key = decodeURIComponent(match[1]);
+  } catch {
+    return { kind: "unknown" };
+  }
+  return key.trim() === "" ? { kind: "unknown" } : { kind: "topic", key };
+}
+
+export function topicHref(slug: string): string {
+  return `#/topic/${encodeURIComponent(slug)}`;
+}
+
+/** Navigates to a topic, adding a history entry so Back returns to the previous one. */
+export function openTopic(slug: string): void {
+  const href = topicHref(slug);
+  if (location.hash !== href) location.hash = href;
+}
+
+/** Rewrites the address to the canonical slug without a new history entry. */
+export function replaceWithTopic(slug: string): void {
+  const href = topicHref(slug);
+  if (location.hash !== href) history.replaceState(history.state, "", href);
+}
