@@ -197,7 +197,7 @@ test("with no choice stored the theme follows the system", { timeout: TEST_MS },
   );
 });
 
-test("keyboard: / focuses the filter, arrows move through topics", { timeout: TEST_MS }, async (t) => {
+test("keyboard: / focuses the filter, arrows open topics", { timeout: TEST_MS }, async (t) => {
   const page = await openPage(t);
   await page.goto(`${dojo.url}#/topic/${topics[0].slug}`);
   const heading = page.getByRole("heading", { level: 1 });
@@ -292,14 +292,24 @@ async function getJson(path) {
 
 /** A fresh browser context per test, so stored themes never leak between tests. */
 async function openPage(t, { colorScheme = "light" } = {}) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme });
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 800 },
+    colorScheme,
+  });
   context.setDefaultTimeout(WAIT_MS);
   const page = await context.newPage();
   const crashes = [];
+  const elsewhere = [];
   page.on("pageerror", (err) => crashes.push(err));
+  // Everything works offline: the page may only load from the server that served it.
+  page.on("request", (request) => {
+    const url = request.url();
+    if (!url.startsWith(dojo.url) && !url.startsWith("data:")) elsewhere.push(url);
+  });
   t.after(async () => {
     await context.close();
     assert.deepEqual(crashes.map(String), [], "the page threw no uncaught errors");
+    assert.deepEqual(elsewhere, [], "the page loaded nothing from other origins");
   });
   return page;
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use dojo_content::{highlight, render, Library, SectionKind};
 
-pub use error::{Error, Result};
+pub use error::{Error, Problem, Result};
 pub use views::{GroupView, SectionView, TopicIndex, TopicSummary, TopicView};
 
 /// Everything the UI can ask for. Cheap to clone.

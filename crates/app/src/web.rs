@@ -15,7 +15,7 @@ use axum::{Json, Router};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::{Dojo, Error, TopicIndex, TopicView};
+use crate::{Dojo, Error, Problem, TopicIndex, TopicView};
 
 /// Where `make` puts the built UI, known at compile time for runs from the source tree.
 pub const DEFAULT_UI_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../ui/dist");
@@ -119,24 +119,18 @@ async fn unknown_api(UrlPath(rest): UrlPath<String>) -> Response {
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        // Server-side failures keep their details in the terminal, not in the response.
-        let detail = if status.is_server_error() {
-            eprintln!("backend dojo: {self}");
-            "Backend Dojo could not load its content; the terminal running it has the details.".to_owned()
-        } else {
-            self.to_string()
-        };
-        problem(status, self.title(), &detail)
+        self.problem().into_response()
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_string(&self).unwrap_or_default();
+        (status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response()
     }
 }
 
 fn problem(status: StatusCode, title: &str, detail: &str) -> Response {
-    let body = serde_json::json!({
-        "type": "about:blank",
-        "title": title,
-        "status": status.as_u16(),
-        "detail": detail,
-    });
-    (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
+    Problem::new(status.as_u16(), title, detail).into_response()
 }

@@ -1,0 +1,35 @@
+# Backend Dojo: `make run` starts the app, `make test` runs every test suite.
+# Both install what is missing first (scripts/setup.sh).
+
+SHELL := /bin/bash
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/backend-dojo/target
+export TOOLS_DIR ?= $(HOME)/.cache/backend-dojo/tools
+export DOJO_BIN := $(CARGO_TARGET_DIR)/debug/dojo
+export DOJO_DESKTOP_BIN := $(CARGO_TARGET_DIR)/debug/backend-dojo
+export TAURI_DRIVER := $(TOOLS_DIR)/bin/tauri-driver
+
+.PHONY: run test setup ui build test-rust test-ui test-desktop
+
+run: build
+	@scripts/run.sh
+
+test: build test-rust test-ui test-desktop
+
+setup:
+	@scripts/setup.sh
+
+ui: setup
+	cd ui && npm run --silent build
+
+build: ui
+	cargo build --workspace
+
+test-rust: build
+	cargo test --workspace
+
+test-ui: build
+	cd ui && npm run --silent check
+	cd tests/web && node --test --test-reporter=spec
+
+test-desktop: build
+	cd tests/desktop && node --test --test-reporter=spec

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Installs what Backend Dojo needs to build, run and test, and nothing that is already
+# there: system packages, npm packages for the UI and the test suites, tauri-driver.
+# `make run` and `make test` both start with it; a second run does no work.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TOOLS_DIR=${TOOLS_DIR:-$HOME/.cache/backend-dojo/tools}
+TAURI_DRIVER_VERSION=2.1.0
+
+# Build: Tauri's WebKitGTK stack. Test: a virtual display, the WebKit driver, Chromium.
+APT_PACKAGES=(
+  build-essential pkg-config curl wget file libssl-dev
+  libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
+  xvfb xauth x11-apps imagemagick dbus-x11 at-spi2-core fonts-dejavu-core
+  webkit2gtk-driver chromium
+)
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+install_system_packages() {
+  local missing=()
+  for package in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' \
+      || missing+=("$package")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    return
+  fi
+  say "installing system packages: ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+}
+
+# npm ci only when the lock file changed since the last install.
+install_npm_packages() {
+  local dir=$1
+  if [ -f "$dir/node_modules/.package-lock.json" ] \
+    && [ ! "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    return
+  fi
+  say "installing npm packages in $dir"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+}
+
+install_tauri_driver() {
+  if "$TOOLS_DIR/bin/tauri-driver" --help >/dev/null 2>&1 \
+    && [ -f "$TOOLS_DIR/.tauri-driver-$TAURI_DRIVER_VERSION" ]; then
+    return
+  fi
+  say "installing tauri-driver $TAURI_DRIVER_VERSION into $TOOLS_DIR"
+  cargo install tauri-driver --version "$TAURI_DRIVER_VERSION" --locked --root "$TOOLS_DIR" --quiet
+  touch "$TOOLS_DIR/.tauri-driver-$TAURI_DRIVER_VERSION"
+}
+
+install_system_packages
+install_npm_packages ui
+install_npm_packages tests/web
+install_npm_packages tests/desktop
+install_tauri_driver

@@ -1,0 +1,150 @@
+// Backend Dojo's desktop app in a real window: the Tauri binary runs under its own Xvfb
+// display and is driven through tauri-driver (WebKitWebDriver underneath), the way a
+// learner would use it: the window opens, all 33 topics are listed, a topic opens with
+// highlighted code.
+//
+//   DOJO_DESKTOP_BIN  the desktop binary (default ~/.cache/backend-dojo/target/debug/backend-dojo)
+//   TAURI_DRIVER      tauri-driver (default ~/.cache/backend-dojo/tools/bin/tauri-driver)
+//   ARTIFACTS_DIR     where screenshots go (default tests/desktop/artifacts/)
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { remote } from "webdriverio";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const CACHE = join(homedir(), ".cache", "backend-dojo");
+const APP = process.env.DOJO_DESKTOP_BIN || join(CACHE, "target", "debug", "backend-dojo");
+const TAURI_DRIVER = process.env.TAURI_DRIVER || join(CACHE, "tools", "bin", "tauri-driver");
+const ARTIFACTS_DIR = process.env.ARTIFACTS_DIR || join(HERE, "artifacts");
+const WAIT_MS = 30_000;
+
+let display;
+let driver;
+let browser;
+
+before(async () => {
+  assert.ok(existsSync(APP), `desktop binary not found at ${APP}; run make test`);
+  assert.ok(existsSync(TAURI_DRIVER), `tauri-driver not found at ${TAURI_DRIVER}; run make test`);
+  display = await startXvfb();
+  const port = await freePort();
+  const nativePort = await freePort();
+  driver = spawn(TAURI_DRIVER, ["--port", String(port), "--native-port", String(nativePort)], {
+    env: { ...process.env, DISPLAY: display.name },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  await waitForDriver(port);
+  browser = await remote({
+    hostname: "127.0.0.1",
+    port,
+    logLevel: "error",
+    capabilities: {
+      browserName: "wry",
+      "wdio:enforceWebDriverClassic": true,
+      "tauri:options": { application: APP },
+    },
+  });
+});
+
+after(async () => {
+  await browser?.deleteSession().catch(() => {});
+  driver?.kill("SIGTERM");
+  display?.child.kill("SIGTERM");
+});
+
+test("the window opens on Backend Dojo", async () => {
+  await browser.waitUntil(async () => (await browser.getTitle()).includes("Backend Dojo"), {
+    timeout: WAIT_MS,
+    timeoutMsg: "the window never showed the Backend Dojo page",
+  });
+});
+
+test("the sidebar lists all 33 topics", async () => {
+  await browser.waitUntil(async () => (await browser.$$("[data-topic-id]")).length === 33, {
+    timeout: WAIT_MS,
+    timeoutMsg: "the sidebar did not list 33 topics",
+  });
+  const first = await browser.$('[data-topic-id="1"]').getText();
+  assert.match(first, /JWT/, "topic 1 is the JWT topic");
+});
+
+test("opening a topic shows its text and highlighted code", async () => {
+  await browser.$('[data-topic-id="17"]').click();
+  const title = browser.$("#topic-title");
+  await title.waitForDisplayed({ timeout: WAIT_MS });
+  await browser.waitUntil(async () => (await title.getText()) === "Rate limiting", {
+    timeout: WAIT_MS,
+    timeoutMsg: "topic 17 did not open",
+  });
+  await browser.waitUntil(async () => (await browser.$$('pre code span[class*="hl-"]')).length > 0, {
+    timeout: WAIT_MS,
+    timeoutMsg: "topic 17 shows no highlighted code",
+  });
+  const answer = await browser.$("article").getText();
+  assert.match(answer, /Interview answer/);
+  assert.match(answer, /Retry-After/);
+
+  await nextFrames();
+  mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  await browser.saveScreenshot(join(ARTIFACTS_DIR, "desktop-topic-17.png"));
+  // The whole X screen too: the real window with its decorations as a learner sees it.
+  const dump = join(ARTIFACTS_DIR, "desktop-screen.xwd");
+  execFileSync("xwd", ["-root", "-silent", "-display", display.name, "-out", dump]);
+  const convert = existsSync("/usr/bin/convert") ? "/usr/bin/convert" : "convert";
+  execFileSync(convert, [`xwd:${dump}`, `png:${join(ARTIFACTS_DIR, "desktop-screen.png")}`]);
+  rmSync(dump);
+});
+
+/** Starts Xvfb on a display number it picks itself (reported through fd 3). */
+function startXvfb() {
+  const child = spawn("Xvfb", ["-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp"], {
+    stdio: ["ignore", "ignore", "inherit", "pipe"],
+  });
+  return new Promise((resolve, reject) => {
+    let text = "";
+    child.stdio[3].on("data", (chunk) => {
+      text += chunk;
+      if (text.includes("\n")) resolve({ child, name: `:${text.trim()}` });
+    });
+    child.on("error", reject);
+    child.on("exit", (code) => reject(new Error(`Xvfb exited early with code ${code}`)));
+  });
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls tauri-driver's status endpoint until it answers. */
+async function waitForDriver(port) {
+  const deadline = Date.now() + WAIT_MS;
+  let delay = 20;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/status`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    delay = Math.min(delay * 2, 500);
+  }
+  throw new Error(`tauri-driver did not answer on port ${port}`);
+}
+
+/** Waits two animation frames so a screenshot shows the settled page. */
+function nextFrames() {
+  return browser.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+}
