@@ -2,6 +2,7 @@
 //! command; web mode ([`web`]) serves the same methods over HTTP on loopback.
 
 pub mod check;
+pub mod sandbox;
 mod error;
 mod views;
 pub mod web;

@@ -37,6 +37,10 @@ pub fn router(dojo: Dojo, ui_dir: &Path, port: u16) -> Router {
         .route("/api/{*rest}", get(unknown_api))
         .fallback_service(ui)
         .with_state(dojo)
+        // Innermost, so the 421 it answers also gets the headers below.
+        .layer(middleware::from_fn(move |request: Request, next: Next| {
+            check_host(request, next, port)
+        }))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),
@@ -45,9 +49,6 @@ pub fn router(dojo: Dojo, ui_dir: &Path, port: u16) -> Router {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
-        .layer(middleware::from_fn(move |request: Request, next: Next| {
-            check_host(request, next, port)
-        }))
 }
 
 /// Binds `addr` (port 0 picks a free one) and serves until Ctrl-C or SIGTERM.
@@ -65,7 +66,8 @@ pub async fn serve(
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
 }
 
-async fn shutdown_signal() {
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use dojo_app::{Dojo, check, web};
+use dojo_app::{Dojo, check, sandbox, web};
 
 #[derive(Debug, Parser)]
 #[command(name = "dojo", version, about = "Backend Dojo: backend interview practice with a live sandbox")]
@@ -29,6 +29,18 @@ enum Command {
         /// The node program used to syntax-check the Express templates.
         #[arg(long, default_value = "node")]
         node: PathBuf,
+    },
+    /// Run the sandbox alone (headless), for curl, Postman or a whole class.
+    Sandbox {
+        /// Port to listen on; 0 picks a free one.
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Address to bind. Loopback unless you mean to share it.
+        #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+        bind: IpAddr,
+        /// Requests per second per client (and burst size) before 429.
+        #[arg(long)]
+        rate_limit: Option<u32>,
     },
     /// Serve the app in a browser (web mode) on loopback.
     Serve {
@@ -87,6 +99,18 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 eprintln!("{} problem(s) found", report.problems.len());
                 Ok(ExitCode::FAILURE)
             }
+        }
+        Command::Sandbox { port, bind, rate_limit } => {
+            let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+            runtime.block_on(async {
+                let options = sandbox::SandboxOptions { addr: Some(SocketAddr::new(bind, port)), rate_limit };
+                let running = sandbox::start(options).await.map_err(|e| format!("cannot start the sandbox on {bind}:{port}: {e}"))?;
+                println!("Backend Dojo sandbox: http://{}/", running.addr);
+                web::shutdown_signal().await;
+                eprintln!("stopping: finishing requests in flight");
+                running.shutdown().await.map_err(|e| e.to_string())
+            })?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Serve { port, bind, ui_dir } => {
             let dojo = Dojo::load().map_err(|e| e.to_string())?;

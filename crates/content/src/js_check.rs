@@ -31,11 +31,17 @@ pub(crate) fn check(node: &Path, code: &str) -> Result<(), (usize, String)> {
         .find_map(|l| l.strip_prefix(path_text.as_ref()))
         .and_then(|rest| rest.trim_start_matches(':').parse().ok())
         .unwrap_or(1);
+    // The message is the `SyntaxError: ...` line, not the echoed source line, which may
+    // mention `Error` too.
     let message = stderr
         .lines()
-        .find(|l| l.contains("Error"))
+        .map(str::trim)
+        .find(|l| {
+            l.split_once(':').is_some_and(|(name, _)| {
+                name.ends_with("Error") && name.chars().all(|c| c.is_ascii_alphanumeric())
+            })
+        })
         .unwrap_or("node --check failed")
-        .trim()
         .to_owned();
     Err((line, message))
 }

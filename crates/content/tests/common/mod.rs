@@ -46,13 +46,15 @@ pub const STAR_STORY: &str = "**Situation.** The login endpoint was slow under l
 **Action.** Moved hashing to a worker pool and added a per-account limit.\n\n\
 **Result.** p99 latency fell from 900 ms to 120 ms.\n";
 
-pub const KEY_POINTS: &str = "- Verify the signature before reading claims.\n- Keep tokens short-lived.\n";
+pub const KEY_POINTS: &str =
+    "- Verify the signature before reading claims.\n- Keep tokens short-lived.\n";
 
 pub const FOLLOW_UPS: &str = "### Why short-lived tokens?\n\nA stolen token expires soon.\n\n\
 ### Where do you store them?\n\nIn memory on the client.\n\n\
 ### How do you revoke one?\n\nKeep a deny list of `jti` values until they expire.\n";
 
-pub const PITFALLS: &str = "- Trusting the payload without verifying it.\n- Putting secrets in claims.\n";
+pub const PITFALLS: &str =
+    "- Trusting the payload without verifying it.\n- Putting secrets in claims.\n";
 
 pub const EXPRESS: &str = "Plain Express middleware.\n\n```js\n'use strict';\n\
 const express = require('express');\n\nconst app = express();\n\
@@ -171,7 +173,10 @@ pub fn line_of(text: &str, needle: &str) -> usize {
 /// `file:line: message`.
 pub fn diagnostics(files: Vec<(String, String)>) -> Vec<String> {
     match Library::from_files(files) {
-        Ok(library) => panic!("expected diagnostics, the library loaded {} topics", library.topics().len()),
+        Ok(library) => panic!(
+            "expected diagnostics, the library loaded {} topics",
+            library.topics().len()
+        ),
         Err(Error::Invalid(found)) => found.iter().map(ToString::to_string).collect(),
         Err(other) => panic!("expected Error::Invalid, got {other}"),
     }

@@ -1,0 +1,129 @@
+//! Backend Dojo's sandbox: one axum app that implements each topic's pattern for real
+//! and records what every layer did with every request.
+//!
+//! [`app`] composes the feature routers and the middleware stack; [`Sandbox::start`] runs
+//! it on a loopback port and shuts it down gracefully.
+
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod features;
+mod problem;
+pub mod request_id;
+pub mod state;
+pub mod switches;
+pub mod tooling;
+pub mod trace;
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::middleware::{from_fn, from_fn_with_state};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::map_request_body::MapRequestBodyLayer;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+
+pub use config::SandboxConfig;
+pub use state::AppState;
+
+use crate::trace::recorder::probe;
+
+// region: middleware-stack
+/// The whole sandbox. Layers run top to bottom on the way in, bottom to top on the way out:
+///
+/// 1. request id: first, so every answer (even a panic's) and every trace carries one;
+/// 2. error mapper: turns any 4xx/5xx from below into problem details with that id;
+/// 3. catch panic: a bug becomes a 500 the mapper can explain, not a dropped connection;
+/// 4. trace recorder: from here inward each layer's enter, exit and decision is recorded;
+/// 5. access log: sees the final status and the full latency of everything inside;
+/// 6. timeout: bounds the work below it, so slow handlers cannot pile up;
+/// 7. body limit: refuses oversized bodies before anyone reads them;
+/// 8. security headers and 9. CORS: on every answer, including refusals from below;
+/// 10. rate limit: last before the routes, so refused requests still get headers and CORS.
+///
+/// Per route, extractors then apply auth, role and validation before the handler runs.
+pub fn app(state: AppState) -> Router {
+    let features = Router::new()
+        .merge(features::jwt::router())
+        .merge(features::errors::router())
+        .merge(features::versioning::router())
+        .with_state(state.clone());
+
+    let traced = ServiceBuilder::new()
+        .layer(from_fn_with_state(state.dispatch.clone(), trace::recorder::record))
+        .layer(from_fn(probe("access_log")))
+        .layer(from_fn_with_state(state.clone(), features::logger::log))
+        .layer(from_fn(probe("timeout")))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, state.config.request_timeout))
+        .layer(from_fn(probe("body_limit")))
+        .layer(RequestBodyLimitLayer::new(state.config.body_limit))
+        .layer(MapRequestBodyLayer::new(axum::body::Body::new))
+        .layer(from_fn(probe("security_headers")))
+        .layer(from_fn(features::security_headers::set_headers))
+        .layer(from_fn(probe("cors")))
+        .layer(from_fn_with_state(state.clone(), features::security_headers::note_cors))
+        .layer(features::security_headers::cors(&state))
+        .layer(from_fn(probe("rate_limit")))
+        .layer(from_fn_with_state(state.clone(), features::rate_limit::enforce))
+        .layer(from_fn(probe(trace::collector::ROUTER)));
+
+    let untraced = Router::new()
+        .merge(features::health::router())
+        .merge(tooling::router())
+        .with_state(state);
+
+    Router::new()
+        .merge(untraced)
+        .merge(features.layer(traced))
+        .layer(
+            ServiceBuilder::new()
+                .layer(from_fn(request_id::drop_unacceptable))
+                .layer(SetRequestIdLayer::new(request_id::REQUEST_ID, request_id::MakeUuid))
+                .layer(PropagateRequestIdLayer::new(request_id::REQUEST_ID))
+                .layer(from_fn(problem::finish))
+                .layer(CatchPanicLayer::new()),
+        )
+}
+// endregion
+
+/// A running sandbox.
+#[derive(Debug)]
+pub struct Sandbox {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Sandbox {
+    /// Binds `config.addr` (port 0 picks a free one) and starts serving in the background.
+    pub async fn start(config: SandboxConfig) -> std::io::Result<Sandbox> {
+        let listener = tokio::net::TcpListener::bind(config.addr).await?;
+        let addr = listener.local_addr()?;
+        let state = AppState::new(config);
+        let router = app(state.clone());
+        let (shutdown, signal) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(async {
+                    let _ = signal.await;
+                })
+                .await
+        });
+        Ok(Sandbox { addr, state, shutdown: Some(shutdown), task })
+    }
+
+    /// Stops accepting connections and waits for requests in flight to finish.
+    pub async fn shutdown(mut self) -> std::io::Result<()> {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        self.task.await.map_err(std::io::Error::other)?
+    }
+}

@@ -1,0 +1,93 @@
+//! The sandbox's own tooling under `/_dojo/`: traces, the live event stream, the access
+//! log, "break it" switches and per-topic reset. Not traced itself, so watching the
+//! traffic does not add to it.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::{Path, Query, State};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokio_stream::StreamExt as _;
+use tokio_stream::wrappers::BroadcastStream;
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ValidJson;
+use crate::features::logger::AccessEntry;
+use crate::state::AppState;
+use crate::switches::{Switch, SwitchView};
+use crate::trace::{Trace, TraceSummary};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/_dojo/traces", get(recent_traces))
+        .route("/_dojo/traces/{id}", get(trace))
+        .route("/_dojo/events", get(events))
+        .route("/_dojo/logs", get(logs))
+        .route("/_dojo/switches", get(switches))
+        .route("/_dojo/switches/{name}", put(set_switch))
+        .route("/_dojo/topics/{id}/reset", post(reset_topic))
+}
+
+#[derive(Debug, Deserialize)]
+struct Limit {
+    limit: Option<usize>,
+}
+
+async fn recent_traces(State(state): State<AppState>, Query(limit): Query<Limit>) -> Json<Vec<TraceSummary>> {
+    Json(state.traces.recent(limit.limit.unwrap_or(100).min(crate::trace::CAPACITY)))
+}
+
+async fn trace(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Trace>> {
+    state
+        .traces
+        .get(&id)
+        .map(|t| Json(t.as_ref().clone()))
+        .ok_or_else(|| ApiError::NotFound(format!("no trace with id {id}; only the newest {} are kept", crate::trace::CAPACITY)))
+}
+
+/// Every finished request as a `trace` event, as it happens.
+async fn events(State(state): State<AppState>) -> Sse<impl tokio_stream::Stream<Item = Result<Event, Infallible>>> {
+    let stream = BroadcastStream::new(state.traces.subscribe()).filter_map(|summary| {
+        let summary = summary.ok()?;
+        Event::default().event("trace").json_data(&summary).ok().map(Ok)
+    });
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
+
+async fn logs(State(state): State<AppState>, Query(limit): Query<Limit>) -> Json<Vec<AccessEntry>> {
+    Json(state.access_log.recent(limit.limit.unwrap_or(100)))
+}
+
+async fn switches(State(state): State<AppState>) -> Json<Vec<SwitchView>> {
+    Json(state.switches.list())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SwitchChange {
+    enabled: bool,
+}
+
+async fn set_switch(State(state): State<AppState>, Path(name): Path<String>, ValidJson(change): ValidJson<SwitchChange>) -> ApiResult<Json<Vec<SwitchView>>> {
+    let switch = Switch::from_name(&name).ok_or_else(|| {
+        let known: Vec<_> = Switch::ALL.iter().map(|s| s.name()).collect();
+        ApiError::NotFound(format!("no switch named {name:?}; known switches: {}", known.join(", ")))
+    })?;
+    state.switches.set(switch, change.enabled);
+    Ok(Json(state.switches.list()))
+}
+
+async fn reset_topic(State(state): State<AppState>, Path(id): Path<u32>) -> ApiResult<Json<Value>> {
+    if !(1..=33).contains(&id) {
+        return Err(ApiError::NotFound(format!("topic ids run from 1 to 33, not {id}")));
+    }
+    state.switches.reset_topic(id);
+    if id == 17 {
+        state.rate_limiter.clear();
+    }
+    Ok(Json(json!({ "topic": id, "reset": true })))
+}
