@@ -1,7 +1,10 @@
 //! Declares the app's commands so capabilities can grant exactly these and nothing else.
 
+const COMMANDS: &[&str] =
+    &["topic_index", "topic", "syntax_css", "sandbox_info", "send_request", "trace", "traffic"];
+
 fn main() {
-    let manifest = tauri_build::AppManifest::new().commands(&["topic_index", "topic", "syntax_css"]);
+    let manifest = tauri_build::AppManifest::new().commands(COMMANDS);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("the Tauri configuration is valid");
 }

@@ -1,5 +1,6 @@
-//! Embeds every topic file and every sandbox source file (for `// region:` includes) into
-//! the crate, so an installed Backend Dojo needs no files beside its binary.
+//! Embeds every topic file, every drill (`content/drills/NN-slug/*.hurl`) and every sandbox
+//! source file (for `// region:` includes) into the crate, so an installed Backend Dojo
+//! needs no files beside its binary.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -9,16 +10,24 @@ fn main() {
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets this"));
     let root = manifest.join("../..");
     let topics_dir = root.join("content/topics");
+    let drills_dir = root.join("content/drills");
     let sandbox_dir = root.join("crates/sandbox/src");
     println!("cargo:rerun-if-changed={}", topics_dir.display());
+    println!("cargo:rerun-if-changed={}", drills_dir.display());
     println!("cargo:rerun-if-changed={}", sandbox_dir.display());
 
     let topics = files_with_extension(&topics_dir, "md");
+    let drills = files_with_extension(&drills_dir, "hurl");
     let sources = files_with_extension(&sandbox_dir, "rs");
 
     let mut out = String::new();
     write_table(&mut out, "TOPIC_FILES", &topics, |path| {
         path.file_name().expect("file").to_string_lossy().into_owned()
+    });
+    // Drills are labelled by their path under content/drills: `NN-slug/NN-short-name.hurl`.
+    write_table(&mut out, "DRILL_FILES", &drills, |path| {
+        let relative = path.strip_prefix(&drills_dir).expect("under content/drills");
+        relative.to_string_lossy().replace('\\', "/")
     });
     write_table(&mut out, "SANDBOX_SOURCES", &sources, |path| {
         let relative = path.strip_prefix(&root).expect("under the workspace root");

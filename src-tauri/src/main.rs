@@ -1,9 +1,13 @@
-//! Backend Dojo's desktop shell: one window and thin commands into `dojo_app`.
+//! Backend Dojo's desktop shell: one window, a sandbox started at launch, and thin
+//! commands into `dojo_app`.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+use dojo_app::console::{ConsoleRequest, ConsoleResponse};
+use dojo_app::sandbox::{self, SandboxInfo, SandboxOptions};
+use dojo_app::traffic::{TraceView, TrafficEntry};
 use dojo_app::{Dojo, Problem, TopicIndex, TopicView};
-use tauri::State;
+use tauri::{Emitter as _, Manager as _, State};
 
 #[tauri::command]
 fn topic_index(dojo: State<'_, Dojo>) -> TopicIndex {
@@ -20,6 +24,26 @@ fn syntax_css(dojo: State<'_, Dojo>) -> &'static str {
     dojo.syntax_css()
 }
 
+#[tauri::command]
+fn sandbox_info(dojo: State<'_, Dojo>) -> SandboxInfo {
+    dojo.sandbox_info()
+}
+
+#[tauri::command]
+async fn send_request(dojo: State<'_, Dojo>, request: ConsoleRequest) -> Result<ConsoleResponse, Problem> {
+    dojo.send_request(&request).await.map_err(|error| error.problem())
+}
+
+#[tauri::command]
+fn trace(dojo: State<'_, Dojo>, id: String) -> Result<TraceView, Problem> {
+    dojo.trace(&id).map_err(|error| error.problem())
+}
+
+#[tauri::command]
+fn traffic(dojo: State<'_, Dojo>) -> Vec<TrafficEntry> {
+    dojo.traffic()
+}
+
 fn main() {
     let dojo = match Dojo::load() {
         Ok(dojo) => dojo,
@@ -30,7 +54,32 @@ fn main() {
     };
     let result = tauri::Builder::default()
         .manage(dojo)
-        .invoke_handler(tauri::generate_handler![topic_index, topic, syntax_css])
+        .setup(|app| {
+            let dojo = app.state::<Dojo>().inner().clone();
+            let running = tauri::async_runtime::block_on(sandbox::start(SandboxOptions::default()))?;
+            dojo.attach_sandbox(&running);
+            app.manage(running);
+            // Every sandbox request reaches the traffic view as a `traffic` event.
+            if let Some(mut feed) = dojo.traffic_feed() {
+                let handle = app.handle().clone();
+                tauri::async_runtime::spawn(async move {
+                    use tokio_stream::StreamExt as _;
+                    while let Some(entry) = feed.next().await {
+                        let _ = handle.emit("traffic", entry);
+                    }
+                });
+            }
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            topic_index,
+            topic,
+            syntax_css,
+            sandbox_info,
+            send_request,
+            trace,
+            traffic
+        ])
         .run(tauri::generate_context!());
     if let Err(error) = result {
         eprintln!("backend dojo: the window could not start: {error}");

@@ -100,6 +100,32 @@ test("opening a topic shows its text and highlighted code", async () => {
   rmSync(dump);
 });
 
+test("the sandbox runs inside the app and the console reaches it", async () => {
+  const state = browser.$(".sb-state");
+  await browser.waitUntil(async () => (await state.getText()) === "running", {
+    timeout: WAIT_MS,
+    timeoutMsg: "the status bar never said the sandbox is running",
+  });
+  const address = (await browser.$(".sb-address").getProperty("textContent")).trim();
+  assert.match(address, /^http:\/\/127\.0\.0\.1:\d+$/, "the sandbox listens on loopback");
+  // The sandbox answers a request made from outside the window, like curl would.
+  const health = await fetch(`${address}/healthz`);
+  assert.equal(health.status, 200);
+
+  // Topic 1's first "Try it" request (the login) runs through the app's console and
+  // comes back with its status and a trace timeline.
+  await browser.$('[data-topic-id="1"]').click();
+  const run = browser.$(".rq-run");
+  await run.waitForClickable({ timeout: WAIT_MS });
+  await run.click();
+  const status = browser.$(".rq-status-line");
+  await status.waitForDisplayed({ timeout: WAIT_MS });
+  assert.equal(await status.getAttribute("data-status"), "200", "the login answered 200");
+  await status.scrollIntoView();
+  await nextFrames();
+  await browser.saveScreenshot(join(ARTIFACTS_DIR, "desktop-console.png"));
+});
+
 /** Starts Xvfb on a display number it picks itself (reported through fd 3). */
 function startXvfb() {
   const child = spawn("Xvfb", ["-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp"], {

@@ -1,8 +1,10 @@
 // Backend Dojo's web UI, driven in the system's Chromium against a real `dojo serve`.
 //
 // Each test checks what a learner sees: the topic list, the filter, an open topic with
-// highlighted code, the theme switch and the keyboard. Expected titles are read from the
-// same server's API, so the tests follow the content instead of copying it.
+// highlighted code, the theme switch and the keyboard, the "Try it" request console with
+// its trace timeline, the live traffic view and the status bar. Expected titles and
+// requests are read from the same server's API, so the tests follow the content instead
+// of copying it.
 //
 //   DOJO_BIN       the dojo binary (default ~/.cache/backend-dojo/target/debug/dojo)
 //   CHROMIUM       the browser (default /usr/bin/chromium); nothing is ever downloaded
@@ -231,7 +233,215 @@ test("keyboard: / focuses the filter, arrows open topics", { timeout: TEST_MS },
   await eventually(() => visible.count(), (n) => n === 33, "all topics back");
 });
 
+test("topic 17's console runs until the rate limiter answers 429", { timeout: TEST_MS }, async (t) => {
+  await mkdir(ARTIFACTS_DIR, { recursive: true });
+  const base = await sandboxBase();
+  const view = await getJson("api/topics/17");
+  // The sandbox's own tooling (a reset among the requests, say) never spends a token.
+  const runnable = view.try_it.filter((request) => !request.url.includes("/_dojo/"));
+  assert.ok(runnable.length > 0, "topic 17 has Try it requests that reach the rate limiter");
+  await resetTopic(base, 17); // a full bucket: the burst, then the 429
+
+  const page = await openPage(t, { viewport: { width: 1440, height: 1000 } });
+  await page.goto(`${dojo.url}#/topic/17`);
+  await eventually(
+    () => page.getByRole("heading", { level: 1 }).innerText(),
+    (text) => text === view.summary.title,
+    "title of topic 17",
+  );
+
+  let limited = null;
+  for (let round = 0; round < 40 && !limited; round++) {
+    for (const request of runnable) {
+      const card = tryCard(page, request.index);
+      if ((await runCard(card)) === 429) {
+        limited = card;
+        break;
+      }
+    }
+  }
+  assert.ok(limited, "a 429 came back within 40 rounds of the topic's requests");
+
+  const pill = limited.locator(".rq-status-line .status-pill");
+  assert.equal((await pill.innerText()).trim(), "429", "the response shows the status");
+  const timeline = limited.getByRole("region", { name: "Trace timeline" });
+  const answered = timeline.locator('.tl-row[data-answered="true"]');
+  await eventually(() => answered.count(), (n) => n === 1, "one layer marked as the one that answered");
+  assert.equal(await answered.getAttribute("data-layer"), "rate_limit", "the rate limiter answered");
+  assert.equal(await answered.getAttribute("data-decision"), "short_circuited");
+  assert.match(await answered.innerText(), /answered 429/, "its badge says what it answered");
+  assert.ok(await answered.isVisible(), "the answering layer is on screen");
+  const rows = timeline.locator(".tl-row");
+  const names = await rows.evaluateAll((els) => els.map((el) => el.dataset.layer));
+  assert.equal(names.at(-1), "rate_limit", "no layer inside the rate limiter saw the request");
+  const colours = await rows.evaluateAll((els) =>
+    els.map((el) => getComputedStyle(el.querySelector(".tl-bar")).backgroundColor),
+  );
+  assert.ok(
+    colours.slice(0, -1).every((colour) => colour !== colours.at(-1)),
+    "the short-circuiting layer's bar stands out from the layers that passed",
+  );
+
+  await limited.evaluate((el) => el.scrollIntoView({ block: "start", behavior: "instant" }));
+  await screenshot(page, "topic-17-console.png", { fullPage: false });
+  await page.getByRole("button", { name: "Toggle theme" }).click();
+  await eventually(
+    () => page.evaluate(() => document.documentElement.dataset.theme),
+    (value) => value === "dark",
+    "dark theme",
+  );
+  await screenshot(page, "topic-17-console-dark.png", { fullPage: false });
+});
+
+test("topic 1: log in, then /me answers 200 through the handler", { timeout: TEST_MS }, async (t) => {
+  const base = await sandboxBase();
+  const view = await getJson("api/topics/1");
+  const login = view.try_it.find((request) => /\/auth\/login\b/.test(request.url));
+  const me = view.try_it.find((request) => /\/me\b/.test(request.url));
+  assert.ok(login && me, "topic 1's Try it has a login and a /me request");
+  await resetTopic(base, 17); // earlier tests may have emptied this client's bucket
+
+  const page = await openPage(t);
+  await page.goto(`${dojo.url}#/topic/1`);
+  await eventually(
+    () => page.getByRole("heading", { level: 1 }).innerText(),
+    (text) => text === view.summary.title,
+    "title of topic 1",
+  );
+
+  // Ctrl+Enter from the URL field runs the card, like the Run button.
+  assert.equal(await runCard(tryCard(page, login.index), { keyboard: true }), 200, "login answers 200");
+  const card = tryCard(page, me.index);
+  assert.equal(await runCard(card), 200, "/me with the captured token answers 200");
+  assert.match(await card.locator(".rq-resp-body").innerText(), /\S/, "the body is shown");
+
+  const timeline = card.getByRole("region", { name: "Trace timeline" });
+  const rows = timeline.locator(".tl-row");
+  await eventually(() => rows.count(), (n) => n > 1, "layers in the timeline");
+  const layers = await rows.evaluateAll((els) =>
+    els.map((el) => ({ layer: el.dataset.layer, decision: el.dataset.decision })),
+  );
+  assert.equal(layers.at(-1).layer, "handler", "the timeline ends in the handler");
+  assert.ok(
+    layers.every((layer) => layer.decision === "passed"),
+    `every layer passed the request on: ${JSON.stringify(layers)}`,
+  );
+  assert.equal(
+    await rows.last().getAttribute("data-answered"),
+    "true",
+    "the handler is marked as the one that answered",
+  );
+  assert.match(await rows.last().innerText(), /answered 200/);
+});
+
+test("the traffic view shows a request sent from outside the app", { timeout: TEST_MS }, async (t) => {
+  await mkdir(ARTIFACTS_DIR, { recursive: true });
+  const info = await getJson("api/sandbox");
+  const base = info.base_url.replace(/\/+$/, "");
+  await resetTopic(base, 17);
+
+  const page = await openPage(t, { viewport: { width: 1440, height: 1000 } });
+  await page.goto(dojo.url);
+
+  // The status bar names the sandbox and its state.
+  const bar = page.getByRole("contentinfo", { name: "Sandbox status" });
+  await eventually(() => bar.innerText(), (text) => text.includes(info.base_url), "sandbox address");
+  assert.match(await bar.innerText(), /running/, "the status bar says the sandbox runs");
+  assert.ok(await bar.getByRole("button", { name: "Copy the sandbox address" }).isVisible());
+
+  await page.getByRole("navigation", { name: "Sandbox" }).getByRole("link", { name: /Traffic/ }).click();
+  assert.equal(new URL(page.url()).hash, "#/traffic");
+  await eventually(
+    () => page.getByRole("heading", { level: 1 }).innerText(),
+    (text) => text === "Traffic",
+    "the traffic view",
+  );
+  await eventually(() => page.locator(".feed").innerText(), (text) => /Live/.test(text), "live feed");
+
+  // A plain fetch from this test process: the app never sees it leave.
+  const outside = await fetch(`${base}/api/v1/users/1`, { headers: { Accept: "application/json" } });
+  await outside.arrayBuffer();
+  const id = outside.headers.get("x-request-id");
+  assert.ok(id, "the sandbox echoes a request id");
+  const row = page.locator(`tr[data-trace-id="${id}"]`);
+  await eventually(() => row.count(), (n) => n === 1, "the outside request in the table", 5_000);
+  assert.match(await row.innerText(), /GET[\s\S]*\/api\/v1\/users\/1/, "method and path");
+  assert.match(await row.innerText(), new RegExp(String(outside.status)), "its status");
+  assert.equal(
+    await page.locator("tbody tr").first().getAttribute("data-trace-id"),
+    id,
+    "the newest request is on top",
+  );
+
+  // Filters: the text narrows, a status class that does not match hides it.
+  const filter = page.getByRole("searchbox", { name: "Filter requests" });
+  await filter.fill("users/1");
+  await eventually(() => row.isVisible(), (yes) => yes, "row matching the text filter");
+  const otherClass = outside.status >= 400 && outside.status < 500 ? "2xx" : "4xx";
+  await page.getByRole("radio", { name: otherClass }).check();
+  await eventually(() => row.count(), (n) => n === 0, `row hidden by the ${otherClass} filter`);
+  await page.getByRole("radio", { name: "All" }).check();
+  await eventually(() => row.count(), (n) => n === 1, "row back with all statuses");
+  await filter.fill("");
+
+  await row.getByRole("button").click();
+  const timeline = page.getByRole("region", { name: "Trace timeline" });
+  await eventually(() => timeline.innerText(), (text) => text.includes("/api/v1/users/1"), "trace");
+  await eventually(() => timeline.locator(".tl-row").count(), (n) => n > 0, "layers of the trace");
+  assert.match((await row.getAttribute("class")) ?? "", /\bselected\b/, "the open row is marked");
+
+  await page.evaluate(() => window.scrollTo({ top: 0, behavior: "instant" }));
+  await screenshot(page, "traffic.png");
+  await page.getByRole("button", { name: "Toggle theme" }).click();
+  await eventually(
+    () => page.evaluate(() => document.documentElement.dataset.theme),
+    (value) => value === "dark",
+    "dark theme",
+  );
+  await screenshot(page, "traffic-dark.png");
+});
+
 // ---------------------------------------------------------------------------------------
+
+/** The sandbox's address without a trailing slash, as the app reports it. */
+async function sandboxBase() {
+  const info = await getJson("api/sandbox");
+  assert.ok(info.running && info.base_url, `the sandbox runs: ${JSON.stringify(info)}`);
+  return info.base_url.replace(/\/+$/, "");
+}
+
+/** Puts a topic's sandbox state back to its seed, straight at the sandbox. */
+async function resetTopic(base, id) {
+  const response = await fetch(`${base}/_dojo/topics/${id}/reset`, { method: "POST" });
+  await response.arrayBuffer();
+  assert.equal(response.status, 200, `POST /_dojo/topics/${id}/reset`);
+}
+
+/** The console card of one "Try it" request. */
+function tryCard(page, index) {
+  return page.locator(`.request-card[data-try-index="${index}"]`);
+}
+
+/**
+ * Presses the card's Run button (or Ctrl+Enter inside the card) and waits for the answer;
+ * returns the status it shows, or null when the console reported a problem instead.
+ */
+async function runCard(card, { keyboard = false } = {}) {
+  const before = Number(await card.getAttribute("data-runs"));
+  if (keyboard) {
+    await card.getByRole("textbox", { name: "URL" }).focus();
+    await card.page().keyboard.press("Control+Enter");
+  } else {
+    await card.getByRole("button", { name: /^Run\b/ }).click();
+  }
+  await eventually(
+    async () => ({ runs: Number(await card.getAttribute("data-runs")), phase: await card.getAttribute("data-phase") }),
+    ({ runs, phase }) => runs === before + 1 && phase !== "running",
+    "the card's answer",
+  );
+  if ((await card.getAttribute("data-phase")) === "error") return null;
+  return Number(await card.locator(".rq-status-line").getAttribute("data-status"));
+}
 
 async function startDojo() {
   if (!existsSync(DOJO_BIN)) {
@@ -257,10 +467,11 @@ async function startDojo() {
     }, STARTUP_MS);
     // Reading every line also keeps the pipe drained for as long as the server runs.
     createInterface({ input: child.stdout }).on("line", (line) => {
-      const found = /http:\/\/127\.0\.0\.1:\d+\//.exec(line);
+      // The sandbox prints its own address too; the UI is the "web mode" one.
+      const found = /web mode: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(line);
       if (found) {
         clearTimeout(timer);
-        resolve(found[0]);
+        resolve(found[1]);
       }
     });
     child.once("error", (err) => {
@@ -291,11 +502,8 @@ async function getJson(path) {
 }
 
 /** A fresh browser context per test, so stored themes never leak between tests. */
-async function openPage(t, { colorScheme = "light" } = {}) {
-  const context = await browser.newContext({
-    viewport: { width: 1280, height: 800 },
-    colorScheme,
-  });
+async function openPage(t, { colorScheme = "light", viewport = { width: 1280, height: 800 } } = {}) {
+  const context = await browser.newContext({ viewport, colorScheme, reducedMotion: "reduce" });
   context.setDefaultTimeout(WAIT_MS);
   const page = await context.newPage();
   const crashes = [];
@@ -314,9 +522,25 @@ async function openPage(t, { colorScheme = "light" } = {}) {
   return page;
 }
 
-async function screenshot(page, name) {
+/**
+ * A whole-page screenshot is taken by growing the window to the page's height, so the
+ * status bar, fixed to the bottom of the window, lands at the bottom of the picture.
+ */
+async function screenshot(page, name, { fullPage = true } = {}) {
   await page.evaluate(() => document.fonts.ready);
-  await page.screenshot({ path: join(ARTIFACTS_DIR, name), fullPage: true });
+  const path = join(ARTIFACTS_DIR, name);
+  const viewport = page.viewportSize();
+  if (!fullPage || !viewport) {
+    await page.screenshot({ path });
+    return;
+  }
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.setViewportSize({ width: viewport.width, height: Math.max(height, viewport.height) });
+  try {
+    await page.screenshot({ path });
+  } finally {
+    await page.setViewportSize(viewport);
+  }
 }
 
 /**

@@ -3,8 +3,14 @@
 // on the page's own origin. Callers never know which one answered.
 
 import { invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
+import type { ConsoleRequest } from "./bindings/ConsoleRequest";
+import type { ConsoleResponse } from "./bindings/ConsoleResponse";
+import type { SandboxInfo } from "./bindings/SandboxInfo";
 import type { TopicIndex } from "./bindings/TopicIndex";
 import type { TopicView } from "./bindings/TopicView";
+import type { TraceView } from "./bindings/TraceView";
+import type { TrafficEntry } from "./bindings/TrafficEntry";
 
 /** A failure the learner can read: `message` is the problem's `detail` when there is one. */
 export class ApiError extends Error {
@@ -31,9 +37,113 @@ export function topicIndex(): Promise<TopicIndex> {
 }
 
 /** One topic, looked up by its slug or by its id written as a string. */
-export function topic(key: string): Promise<TopicView> {
-  if (inDesktopApp()) return command<TopicView>("topic", { key });
-  return getJson<TopicView>(`/api/topics/${encodeURIComponent(key)}`);
+export async function topic(key: string): Promise<TopicView> {
+  const view = inDesktopApp()
+    ? await command<TopicView>("topic", { key })
+    : await getJson<TopicView>(`/api/topics/${encodeURIComponent(key)}`);
+  // A server from before the request console sends neither list; treat that as empty.
+  return { ...view, try_it: view.try_it ?? [], http_variables: view.http_variables ?? [] };
+}
+
+/** Where the live sandbox listens, and whether it is up. */
+export function sandboxInfo(): Promise<SandboxInfo> {
+  if (inDesktopApp()) return command<SandboxInfo>("sandbox_info");
+  return getJson<SandboxInfo>("/api/sandbox");
+}
+
+/**
+ * Sends one request of the console to the sandbox. The template goes as written: the app
+ * resolves `{{baseUrl}}`, file variables and captures from earlier named responses.
+ */
+export async function sendRequest(request: ConsoleRequest): Promise<ConsoleResponse> {
+  const response = inDesktopApp()
+    ? await command<ConsoleResponse>("send_request", { request })
+    : await postJson<ConsoleResponse>("/api/console/send", request);
+  return { ...response, trace: response.trace ? normaliseTrace(response.trace) : null };
+}
+
+/** The recorded trace of one sandbox request, by its request id. */
+export async function trace(id: string): Promise<TraceView> {
+  const view = inDesktopApp()
+    ? await command<TraceView>("trace", { id })
+    : await getJson<TraceView>(`/api/traces/${encodeURIComponent(id)}`);
+  return normaliseTrace(view);
+}
+
+/** The requests the sandbox has seen, newest first. */
+export async function traffic(): Promise<TrafficEntry[]> {
+  const entries = inDesktopApp()
+    ? await command<TrafficEntry[]>("traffic")
+    : await getJson<TrafficEntry[]>("/api/traffic");
+  return entries.map(normaliseEntry);
+}
+
+/** How the live feed of sandbox requests is doing. */
+export type FeedState = "connecting" | "live" | "offline";
+
+/**
+ * Calls `onEntry` for every request the sandbox finishes from now on, whoever sent it.
+ * `onState` hears whether the feed is connected. Returns the unsubscribe function.
+ */
+export function onTraffic(
+  onEntry: (entry: TrafficEntry) => void,
+  onState: (state: FeedState) => void = () => {},
+): () => void {
+  if (inDesktopApp()) {
+    let stopped = false;
+    let unlisten: (() => void) | null = null;
+    onState("connecting");
+    listen<TrafficEntry>("traffic", (event) => onEntry(normaliseEntry(event.payload)))
+      .then((stop) => {
+        if (stopped) stop();
+        else {
+          unlisten = stop;
+          onState("live");
+        }
+      })
+      .catch(() => onState("offline"));
+    return () => {
+      stopped = true;
+      unlisten?.();
+    };
+  }
+
+  // EventSource reconnects by itself after a drop; `onerror` only reports the gap.
+  const source = new EventSource("/api/traffic/events");
+  onState("connecting");
+  source.onopen = () => onState("live");
+  source.onerror = () => onState(source.readyState === EventSource.CLOSED ? "offline" : "connecting");
+  source.addEventListener("trace", (event) => {
+    try {
+      onEntry(normaliseEntry(JSON.parse((event as MessageEvent<string>).data) as TrafficEntry));
+    } catch {
+      // A malformed event is skipped; the next one still arrives.
+    }
+  });
+  return () => source.close();
+}
+
+// Optional fields may be left out on the wire rather than sent as null.
+function normaliseEntry(entry: TrafficEntry): TrafficEntry {
+  return { ...entry, short_circuited_by: entry.short_circuited_by ?? null };
+}
+
+/** A trace with every optional field present, whichever way it arrived. */
+export function normaliseTrace(view: TraceView): TraceView {
+  return {
+    ...view,
+    layers: (view.layers ?? []).map((layer) => ({
+      ...layer,
+      status: layer.status ?? null,
+      reason: layer.reason ?? null,
+    })),
+    steps: (view.steps ?? []).map((step) => ({
+      ...step,
+      status: step.status ?? null,
+      decision: step.decision ?? null,
+      reason: step.reason ?? null,
+    })),
+  };
 }
 
 /** The stylesheet for highlighted code, with rules for both themes. */
@@ -66,7 +176,20 @@ function fromCommandError(err: unknown): ApiError {
 }
 
 async function getJson<T>(path: string): Promise<T> {
-  const response = await send(path, "application/json");
+  const response = await send(path, { headers: { Accept: "application/json" } });
+  return readJson<T>(path, response);
+}
+
+async function postJson<T>(path: string, body: unknown): Promise<T> {
+  const response = await send(path, {
+    method: "POST",
+    headers: { Accept: "application/json", "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return readJson<T>(path, response);
+}
+
+async function readJson<T>(path: string, response: Response): Promise<T> {
   try {
     return (await response.json()) as T;
   } catch {
@@ -75,14 +198,14 @@ async function getJson<T>(path: string): Promise<T> {
 }
 
 async function getText(path: string): Promise<string> {
-  const response = await send(path, "text/css, text/plain;q=0.9");
+  const response = await send(path, { headers: { Accept: "text/css, text/plain;q=0.9" } });
   return response.text();
 }
 
-async function send(path: string, accept: string): Promise<Response> {
+async function send(path: string, init: RequestInit): Promise<Response> {
   let response: Response;
   try {
-    response = await fetch(path, { headers: { Accept: accept } });
+    response = await fetch(path, init);
   } catch {
     throw new ApiError(
       "Could not reach the Backend Dojo server. Is `dojo serve` still running?",

@@ -3,6 +3,7 @@ import { mount } from "svelte";
 import App from "./App.svelte";
 import { applyTheme, initialTheme } from "./lib/theme";
 import "./styles/app.css";
+import "./styles/sandbox.css";
 
 // Set the theme before the first render so a stored choice never flashes the other one.
 applyTheme(initialTheme());

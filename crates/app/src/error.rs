@@ -10,6 +10,18 @@ pub enum Error {
     TopicNotFound(String),
     #[error(transparent)]
     Content(#[from] dojo_content::Error),
+    #[error("the sandbox is not running")]
+    SandboxNotRunning,
+    #[error("no trace has the id {0:?}; the sandbox keeps the newest 2000")]
+    TraceNotFound(String),
+    /// The console could not build the request (variables, URL, method).
+    #[error("{0}")]
+    Console(String),
+    /// The request was built but the server could not be reached.
+    #[error("{0}")]
+    Unreachable(String),
+    #[error("{0:?} is not a server address; give one like http://127.0.0.1:3000")]
+    BadBaseUrl(String),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -36,7 +48,7 @@ impl Error {
     /// terminal, not in the answer.
     pub fn problem(&self) -> Problem {
         let status = self.status();
-        if status >= 500 {
+        if status >= 500 && !matches!(self, Error::Unreachable(_) | Error::SandboxNotRunning) {
             eprintln!("backend dojo: {self}");
             let detail = "Backend Dojo could not load its content; the terminal running it has the details.";
             return Problem::new(status, self.title(), detail);
@@ -46,7 +58,11 @@ impl Error {
 
     pub fn status(&self) -> u16 {
         match self {
-            Error::TopicNotFound(_) => 404,
+            Error::TopicNotFound(_) | Error::TraceNotFound(_) => 404,
+            Error::Console(_) => 422,
+            Error::BadBaseUrl(_) => 400,
+            Error::Unreachable(_) => 502,
+            Error::SandboxNotRunning => 503,
             Error::Content(_) => 500,
         }
     }
@@ -55,6 +71,11 @@ impl Error {
     pub fn title(&self) -> &'static str {
         match self {
             Error::TopicNotFound(_) => "Topic not found",
+            Error::TraceNotFound(_) => "Trace not found",
+            Error::Console(_) => "The request could not be prepared",
+            Error::BadBaseUrl(_) => "Not a server address",
+            Error::Unreachable(_) => "The server could not be reached",
+            Error::SandboxNotRunning => "Sandbox not running",
             Error::Content(_) => "Content could not be loaded",
         }
     }

@@ -2,28 +2,90 @@
 //! command; web mode ([`web`]) serves the same methods over HTTP on loopback.
 
 pub mod check;
-pub mod sandbox;
+pub mod console;
+pub mod drills;
 mod error;
+pub mod sandbox;
+pub mod traffic;
 mod views;
 pub mod web;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use dojo_content::{highlight, render, Library, SectionKind};
+use tokio_stream::{Stream, StreamExt as _};
+use tokio_stream::wrappers::BroadcastStream;
 
+use dojo_content::{Library, SectionKind, highlight, http_file, render};
+
+use console::{Console, ConsoleRequest, ConsoleResponse};
+use sandbox::{Sandbox, SandboxInfo, SandboxLink};
+use traffic::{TraceView, TrafficEntry};
+
+pub use drills::{AssertCheck, DrillInfo, DrillResult, DrillRun, DrillStep, StepOutcome};
 pub use error::{Error, Problem, Result};
-pub use views::{GroupView, SectionView, TopicIndex, TopicSummary, TopicView};
+pub use views::{GroupView, SectionView, TopicIndex, TopicSummary, TopicView, TryRequest};
 
 /// Everything the UI can ask for. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Dojo {
     library: Arc<Library>,
+    sandbox: Arc<OnceLock<SandboxLink>>,
+    console: Arc<Console>,
 }
+
+/// How many traffic entries the traffic view starts with.
+const TRAFFIC_SHOWN: usize = 200;
 
 impl Dojo {
     /// Loads the topics compiled into the binary.
     pub fn load() -> Result<Dojo> {
-        Ok(Dojo { library: Arc::new(Library::embedded()?) })
+        Ok(Dojo {
+            library: Arc::new(Library::embedded()?),
+            sandbox: Arc::new(OnceLock::new()),
+            console: Arc::new(Console::default()),
+        })
+    }
+
+    /// Connects the app to the sandbox the shell started; later calls are ignored.
+    pub fn attach_sandbox(&self, sandbox: &Sandbox) {
+        let _ = self.sandbox.set(SandboxLink::new(sandbox));
+    }
+
+    pub fn sandbox_info(&self) -> SandboxInfo {
+        let link = self.sandbox.get();
+        SandboxInfo { base_url: link.map(|l| l.base_url.clone()), running: link.is_some() }
+    }
+
+    /// Sends a console request; answers from the sandbox come with their trace.
+    pub async fn send_request(&self, request: &ConsoleRequest) -> Result<ConsoleResponse> {
+        let link = self.sandbox.get();
+        let (mut response, request_id) = self.console.send(request, link.map(|l| l.base_url.as_str())).await?;
+        if let (Some(link), Some(id)) = (link, request_id)
+            && response.resolved_url.starts_with(&link.base_url)
+        {
+            response.trace = link.traces.get(&id).map(|t| TraceView::from(t.as_ref()));
+        }
+        Ok(response)
+    }
+
+    /// The full trace of one sandbox request.
+    pub fn trace(&self, id: &str) -> Result<TraceView> {
+        let link = self.sandbox.get().ok_or(Error::SandboxNotRunning)?;
+        link.traces.get(id).map(|t| TraceView::from(t.as_ref())).ok_or_else(|| Error::TraceNotFound(id.to_owned()))
+    }
+
+    /// The newest sandbox requests, newest first.
+    pub fn traffic(&self) -> Vec<TrafficEntry> {
+        self.sandbox
+            .get()
+            .map(|link| link.traces.recent(TRAFFIC_SHOWN).into_iter().map(TrafficEntry::from).collect())
+            .unwrap_or_default()
+    }
+
+    /// Every sandbox request as it finishes; `None` before the sandbox runs.
+    pub fn traffic_feed(&self) -> Option<impl Stream<Item = TrafficEntry> + Send + 'static> {
+        let receiver = self.sandbox.get()?.traces.subscribe();
+        Some(BroadcastStream::new(receiver).filter_map(|summary| summary.ok().map(TrafficEntry::from)))
     }
 
     /// All topics grouped for the sidebar, groups and topics in catalogue order.
@@ -58,10 +120,31 @@ impl Dojo {
                 html: render::to_html(&section.markdown, self.library.regions()),
             })
             .collect();
+        let mut try_it = Vec::new();
+        let mut http_variables = Vec::new();
+        let blocks = topic.section(SectionKind::TryIt).map(|s| s.code_blocks.as_slice()).unwrap_or_default();
+        for block in blocks.iter().filter(|b| b.lang == "http") {
+            // Blocks were validated at load; one that fails here is skipped, not fatal.
+            let Ok(file) = http_file::parse(&block.body) else { continue };
+            http_variables.extend(file.variables);
+            for request in file.requests {
+                try_it.push(TryRequest {
+                    index: u32::try_from(try_it.len()).unwrap_or(u32::MAX),
+                    title: request.title,
+                    name: request.name,
+                    method: request.method,
+                    url: request.url,
+                    headers: request.headers,
+                    body: request.body,
+                });
+            }
+        }
         Ok(TopicView {
             summary: TopicSummary::from(topic),
             group_title: topic.front.group.title().to_owned(),
             sections,
+            try_it,
+            http_variables,
         })
     }
 
@@ -82,6 +165,32 @@ impl Dojo {
             out.push_str(&format!("## {}\n\n{}\n", kind.heading(), section.markdown));
         }
         Ok(render::to_terminal(&out, self.library.regions()))
+    }
+
+    /// The drills of one topic, in the order they run.
+    pub fn drills(&self, key: &str) -> Result<Vec<DrillInfo>> {
+        let topic = self.library.get(key).map_err(|_| Error::TopicNotFound(key.to_owned()))?;
+        Ok(self.library.drills(topic.front.id).iter().map(DrillInfo::from).collect())
+    }
+
+    /// Runs every drill of one topic against the server at `base_url` (`http://host:port`),
+    /// one after another.
+    pub async fn run_drills(&self, key: &str, base_url: &str) -> Result<DrillRun> {
+        let topic = self.library.get(key).map_err(|_| Error::TopicNotFound(key.to_owned()))?;
+        let base_url = base_url.trim().trim_end_matches('/');
+        let rest = base_url.strip_prefix("http://").or_else(|| base_url.strip_prefix("https://"));
+        if rest.is_none_or(|rest| rest.is_empty() || rest.contains(char::is_whitespace)) {
+            return Err(Error::BadBaseUrl(base_url.to_owned()));
+        }
+        let drills = self.library.drills(topic.front.id).to_vec();
+        let results = drills::run_drills(drills, base_url.to_owned()).await;
+        Ok(DrillRun {
+            topic_id: topic.front.id,
+            topic_title: topic.front.title.clone(),
+            base_url: base_url.to_owned(),
+            passed: results.iter().all(|d| d.passed),
+            drills: results,
+        })
     }
 
     /// CSS for highlighted code, light and dark.

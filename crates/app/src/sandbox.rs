@@ -2,6 +2,12 @@
 //! and the desktop app all go through here.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use dojo_sandbox::trace::TraceStore;
 
 pub use dojo_sandbox::{Sandbox, SandboxConfig};
 
@@ -24,4 +30,25 @@ pub async fn start(options: SandboxOptions) -> std::io::Result<Sandbox> {
         config.rate_limit_per_second = f64::from(rate);
     }
     Sandbox::start(config).await
+}
+
+/// What the app keeps of the sandbox it started: where it listens and its traces.
+#[derive(Debug, Clone)]
+pub(crate) struct SandboxLink {
+    pub(crate) base_url: String,
+    pub(crate) traces: Arc<TraceStore>,
+}
+
+impl SandboxLink {
+    pub(crate) fn new(sandbox: &Sandbox) -> SandboxLink {
+        SandboxLink { base_url: format!("http://{}", sandbox.addr), traces: sandbox.state.traces.clone() }
+    }
+}
+
+/// The sandbox as the status bar shows it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct SandboxInfo {
+    pub base_url: Option<String>,
+    pub running: bool,
 }

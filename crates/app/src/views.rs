@@ -66,4 +66,22 @@ pub struct TopicView {
     pub summary: TopicSummary,
     pub group_title: String,
     pub sections: Vec<SectionView>,
+    /// The "Try it" requests, in order, templates unresolved.
+    pub try_it: Vec<TryRequest>,
+    /// `@name = value` variables defined in the topic's `.http` blocks.
+    pub http_variables: Vec<(String, String)>,
+}
+
+/// One request of a topic's "Try it" section.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct TryRequest {
+    pub index: u32,
+    pub title: Option<String>,
+    /// `# @name`: later requests can use this one's response.
+    pub name: Option<String>,
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
 }

@@ -10,11 +10,15 @@ use axum::extract::{Path as UrlPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use crate::console::{ConsoleRequest, ConsoleResponse};
+use crate::sandbox::SandboxInfo;
+use crate::traffic::{TraceView, TrafficEntry};
 use crate::{Dojo, Error, Problem, TopicIndex, TopicView};
 
 /// Where `make` puts the built UI, known at compile time for runs from the source tree.
@@ -34,6 +38,11 @@ pub fn router(dojo: Dojo, ui_dir: &Path, port: u16) -> Router {
         .route("/api/topics", get(topic_index))
         .route("/api/topics/{key}", get(topic))
         .route("/api/syntax.css", get(syntax_css))
+        .route("/api/sandbox", get(sandbox_info))
+        .route("/api/console/send", post(send_request))
+        .route("/api/traces/{id}", get(trace))
+        .route("/api/traffic", get(traffic))
+        .route("/api/traffic/events", get(traffic_events))
         .route("/api/{*rest}", get(unknown_api))
         .fallback_service(ui)
         .with_state(dojo)
@@ -113,6 +122,37 @@ async fn topic(State(dojo): State<Dojo>, UrlPath(key): UrlPath<String>) -> Resul
 
 async fn syntax_css(State(dojo): State<Dojo>) -> Response {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], dojo.syntax_css()).into_response()
+}
+
+async fn sandbox_info(State(dojo): State<Dojo>) -> Json<SandboxInfo> {
+    Json(dojo.sandbox_info())
+}
+
+async fn send_request(
+    State(dojo): State<Dojo>,
+    body: Result<Json<ConsoleRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<ConsoleResponse>, Response> {
+    let Json(request) = body.map_err(|rejection| {
+        problem(StatusCode::BAD_REQUEST, "Bad console request", &rejection.body_text())
+    })?;
+    dojo.send_request(&request).await.map(Json).map_err(IntoResponse::into_response)
+}
+
+async fn trace(State(dojo): State<Dojo>, UrlPath(id): UrlPath<String>) -> Result<Json<TraceView>, Error> {
+    dojo.trace(&id).map(Json)
+}
+
+async fn traffic(State(dojo): State<Dojo>) -> Json<Vec<TrafficEntry>> {
+    Json(dojo.traffic())
+}
+
+/// Live traffic as server-sent events named `trace`.
+async fn traffic_events(State(dojo): State<Dojo>) -> Result<Response, Error> {
+    let feed = dojo.traffic_feed().ok_or(Error::SandboxNotRunning)?;
+    let events = tokio_stream::StreamExt::filter_map(feed, |entry| {
+        Event::default().event("trace").json_data(&entry).ok().map(Ok::<_, std::convert::Infallible>)
+    });
+    Ok(Sse::new(events).keep_alive(KeepAlive::default()).into_response())
 }
 
 async fn unknown_api(UrlPath(rest): UrlPath<String>) -> Response {

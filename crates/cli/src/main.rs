@@ -21,14 +21,32 @@ enum Command {
     Topics,
     /// Print one topic, by id or slug (`dojo show 17`, `dojo show rate-limiting`).
     Show { topic: String },
-    /// Validate every topic file; exits non-zero with file:line messages on problems.
+    /// Validate every topic file and drill, then run every drill against a fresh sandbox;
+    /// exits non-zero with file:line messages on problems.
     Check {
-        /// Check the topic files in this directory instead of the ones built in.
+        /// Check the topic files in this directory instead of the ones built in (drills
+        /// come from the `drills` folder beside it).
         #[arg(long)]
         dir: Option<PathBuf>,
         /// The node program used to syntax-check the Express templates.
         #[arg(long, default_value = "node")]
         node: PathBuf,
+        /// Check the files only; do not run the drills.
+        #[arg(long)]
+        no_drills: bool,
+    },
+    /// Run a topic's drills (`dojo drill 1`) against a fresh sandbox, or against your own
+    /// server with --base-url; exits non-zero if any drill fails.
+    Drill {
+        /// Topic id or slug.
+        topic: String,
+        /// The server to drill, e.g. http://localhost:3000. Without it a fresh sandbox is
+        /// started for the run.
+        #[arg(long)]
+        base_url: Option<String>,
+        /// List every assert, not only the failed ones.
+        #[arg(long, short)]
+        verbose: bool,
     },
     /// Run the sandbox alone (headless), for curl, Postman or a whole class.
     Sandbox {
@@ -84,8 +102,16 @@ fn run(command: Command) -> Result<ExitCode, String> {
             let dojo = Dojo::load().map_err(|e| e.to_string())?;
             emit(&dojo.topic_text(&topic).map_err(|e| e.to_string())?)
         }
-        Command::Check { dir, node } => {
-            let report = check::check_content(dir.as_deref(), &node);
+        Command::Check { dir, node, no_drills } => {
+            let mut report = check::check_content(dir.as_deref(), &node);
+            let mut drills = None;
+            if !no_drills && report.passed() {
+                dojo_app::drills::quiet_sandbox_handler_panics();
+                let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+                let ran = runtime.block_on(check::check_drills(dir.as_deref()));
+                report.problems.extend(ran.problems);
+                drills = Some(ran.drills);
+            }
             for problem in &report.problems {
                 eprintln!("{problem}");
             }
@@ -93,19 +119,46 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 eprintln!("note: {} could not be run, so the Express templates were not syntax-checked", node.display());
             }
             if report.passed() {
-                println!("{} topics checked, no problems", report.topics);
+                match drills {
+                    Some(drills) => println!("{} topics checked, {drills} drills passed, no problems", report.topics),
+                    None => println!("{} topics checked, no problems", report.topics),
+                }
                 Ok(ExitCode::SUCCESS)
             } else {
                 eprintln!("{} problem(s) found", report.problems.len());
                 Ok(ExitCode::FAILURE)
             }
         }
+        Command::Drill { topic, base_url, verbose } => {
+            let dojo = Dojo::load().map_err(|e| e.to_string())?;
+            if dojo.drills(&topic).map_err(|e| e.to_string())?.is_empty() {
+                println!("Topic {topic} has no drills yet.");
+                return Ok(ExitCode::SUCCESS);
+            }
+            let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+            let run = runtime.block_on(async {
+                match base_url {
+                    Some(base_url) => dojo.run_drills(&topic, &base_url).await.map_err(|e| e.to_string()),
+                    None => {
+                        dojo_app::drills::quiet_sandbox_handler_panics();
+                        let running = sandbox::start(sandbox::SandboxOptions::default())
+                            .await
+                            .map_err(|e| format!("cannot start a sandbox for the drills: {e}"))?;
+                        let run = dojo.run_drills(&topic, &format!("http://{}", running.addr)).await;
+                        let _ = running.shutdown().await;
+                        run.map_err(|e| e.to_string())
+                    }
+                }
+            })?;
+            emit(&dojo_app::drills::to_terminal(&run, verbose))?;
+            Ok(if run.passed { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
         Command::Sandbox { port, bind, rate_limit } => {
             let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
             runtime.block_on(async {
                 let options = sandbox::SandboxOptions { addr: Some(SocketAddr::new(bind, port)), rate_limit };
                 let running = sandbox::start(options).await.map_err(|e| format!("cannot start the sandbox on {bind}:{port}: {e}"))?;
-                println!("Backend Dojo sandbox: http://{}/", running.addr);
+                announce(&format!("Backend Dojo sandbox: http://{}/", running.addr));
                 web::shutdown_signal().await;
                 eprintln!("stopping: finishing requests in flight");
                 running.shutdown().await.map_err(|e| e.to_string())
@@ -118,11 +171,21 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 return Err(format!("no built UI in {}; run `make run`, or pass --ui-dir", ui_dir.display()));
             }
             let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-            runtime
-                .block_on(web::serve(dojo, SocketAddr::new(bind, port), ui_dir, |url| {
-                    println!("Backend Dojo web mode: {url}");
-                }))
+            runtime.block_on(async {
+                // The sandbox always listens on loopback, whatever the web mode binds.
+                let sandbox = sandbox::start(sandbox::SandboxOptions::default())
+                    .await
+                    .map_err(|e| format!("cannot start the sandbox: {e}"))?;
+                dojo.attach_sandbox(&sandbox);
+                let sandbox_addr = sandbox.addr;
+                web::serve(dojo, SocketAddr::new(bind, port), ui_dir, |url| {
+                    announce(&format!("Backend Dojo web mode: {url}"));
+                    announce(&format!("Backend Dojo sandbox: http://{sandbox_addr}/"));
+                })
+                .await
                 .map_err(|e| format!("cannot serve on {bind}:{port}: {e}"))?;
+                sandbox.shutdown().await.map_err(|e| e.to_string())
+            })?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -135,4 +198,10 @@ fn emit(text: &str) -> Result<ExitCode, String> {
         Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(error.to_string()),
         _ => Ok(ExitCode::SUCCESS),
     }
+}
+
+/// Prints a line for whoever started a server; a closed stdout must not stop the server.
+fn announce(line: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{line}").and_then(|()| stdout.flush());
 }

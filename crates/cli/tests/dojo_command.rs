@@ -123,20 +123,26 @@ fn show_an_unknown_topic_fails_naming_it() {
 }
 
 #[test]
-fn check_passes_for_the_built_in_topics() {
+fn check_passes_for_the_built_in_topics_and_their_drills() {
     let output = dojo(&["check"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert_eq!(stdout(&output), "33 topics checked, no problems\n");
+    let text = stdout(&output);
+    let drills = text
+        .strip_prefix("33 topics checked, ")
+        .and_then(|rest| rest.strip_suffix(" drills passed, no problems\n"))
+        .and_then(|count| count.parse::<usize>().ok());
+    assert!(drills.is_some_and(|n| n >= 24), "{text}");
     assert_eq!(
         stderr(&output),
         "",
-        "node is installed, so there is no note about unchecked templates"
+        "node is installed, so there is no note about unchecked templates; the sandbox's \
+         deliberate panics (topic 15's drill) stay off the terminal"
     );
 }
 
 #[test]
 fn check_without_node_passes_with_a_note() {
-    let output = dojo(&["check", "--node", "/nonexistent/backend-dojo/node"]);
+    let output = dojo(&["check", "--no-drills", "--node", "/nonexistent/backend-dojo/node"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(stdout(&output), "33 topics checked, no problems\n");
     assert_eq!(
@@ -168,6 +174,53 @@ fn check_a_folder_with_a_broken_topic_names_file_and_line() {
     );
     assert_eq!(lines.next(), Some("1 problem(s) found"), "{errors}");
     assert_eq!(lines.next(), None, "{errors}");
+}
+
+#[test]
+fn drill_runs_a_topic_against_a_fresh_sandbox() {
+    let output = dojo(&["drill", "deployment"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    let first = text.lines().next().unwrap_or_default();
+    assert!(first.starts_with("Topic 29: Deployment"), "{text}");
+    assert!(first.contains("3 drills against http://127.0.0.1:"), "{text}");
+    assert!(text.contains("\n✔ 01-healthz.hurl  "), "{text}");
+    assert!(text.contains("    ✔ GET http://127.0.0.1:"), "{text}");
+    assert!(text.contains("/healthz → 200 ("), "{text}");
+    assert!(text.ends_with("\n3 of 3 drills passed\n"), "{text}");
+    assert_eq!(stderr(&output), "");
+}
+
+#[test]
+fn drill_against_a_server_that_is_not_there_fails_each_step() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let output = dojo(&["drill", "29", "--base-url", &url]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert!(text.contains(&format!("✘ GET {url}/healthz → no answer")), "{text}");
+    assert!(text.contains("✘ line 3: HTTP connection"), "{text}");
+    assert!(text.contains(&format!("· GET {url}/readyz → not run")), "{text}");
+    assert!(text.ends_with("\n0 of 3 drills passed\n"), "{text}");
+}
+
+#[test]
+fn drill_refuses_an_unknown_topic_and_a_bad_url() {
+    let output = dojo(&["drill", "99"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        "dojo: no topic has the id or slug \"99\"; topic ids run from 1 to 33\n"
+    );
+    let output = dojo(&["drill", "1", "--base-url", "localhost:3000"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        "dojo: \"localhost:3000\" is not a server address; give one like http://127.0.0.1:3000\n"
+    );
 }
 
 fn fs_write(path: &Path, text: &str) {

@@ -107,6 +107,11 @@ pub fn topic(topic: &Topic, regions: &BTreeMap<String, Region>) -> Vec<Diagnosti
                     report(block.line + 1 + error.line, format!("http block: {}", error.message));
                 }
             }
+            "hurl" => {
+                if let Err(error) = hurl_core::parser::parse_hurl_file(&block.body) {
+                    report(block.line + error.pos.line, format!("hurl block: {}", crate::drill::describe_error(&error, &block.body)));
+                }
+            }
             "rust" => {
                 let Some(name) = block.attr("region") else { continue };
                 used_regions.insert(name.to_owned());

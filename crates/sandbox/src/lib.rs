@@ -4,14 +4,17 @@
 //! [`app`] composes the feature routers and the middleware stack; [`Sandbox::start`] runs
 //! it on a loopback port and shuts it down gracefully.
 
+mod compact;
 pub mod config;
 pub mod error;
 pub mod extract;
 pub mod features;
+mod middleware;
 mod problem;
 pub mod request_id;
 pub mod state;
 pub mod switches;
+mod timeout;
 pub mod tooling;
 pub mod trace;
 
@@ -19,20 +22,20 @@ use std::net::SocketAddr;
 
 use axum::Router;
 use axum::http::StatusCode;
-use axum::middleware::{from_fn, from_fn_with_state};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tower::ServiceBuilder;
+use tower::util::MapRequestLayer;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::map_request_body::MapRequestBodyLayer;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
 
 pub use config::SandboxConfig;
 pub use state::AppState;
 
-use crate::trace::recorder::probe;
+use crate::timeout::TimeoutLayer;
+use crate::trace::recorder::{RecordLayer, probe};
 
 // region: middleware-stack
 /// The whole sandbox. Layers run top to bottom on the way in, bottom to top on the way out:
@@ -53,25 +56,27 @@ pub fn app(state: AppState) -> Router {
         .merge(features::jwt::router())
         .merge(features::errors::router())
         .merge(features::versioning::router())
+        // Marks where the matched route's handler (with its extractors) runs.
+        .route_layer(probe(trace::collector::HANDLER))
         .with_state(state.clone());
 
     let traced = ServiceBuilder::new()
-        .layer(from_fn_with_state(state.dispatch.clone(), trace::recorder::record))
-        .layer(from_fn(probe("access_log")))
-        .layer(from_fn_with_state(state.clone(), features::logger::log))
-        .layer(from_fn(probe("timeout")))
+        .layer(RecordLayer::new(state.dispatch.clone()))
+        .layer(probe("access_log"))
+        .layer(features::logger::log(&state))
+        .layer(probe("timeout"))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, state.config.request_timeout))
-        .layer(from_fn(probe("body_limit")))
+        .layer(probe("body_limit"))
         .layer(RequestBodyLimitLayer::new(state.config.body_limit))
         .layer(MapRequestBodyLayer::new(axum::body::Body::new))
-        .layer(from_fn(probe("security_headers")))
-        .layer(from_fn(features::security_headers::set_headers))
-        .layer(from_fn(probe("cors")))
-        .layer(from_fn_with_state(state.clone(), features::security_headers::note_cors))
+        .layer(probe("security_headers"))
+        .layer(features::security_headers::set_headers())
+        .layer(probe("cors"))
+        .layer(features::security_headers::note_cors(&state))
         .layer(features::security_headers::cors(&state))
-        .layer(from_fn(probe("rate_limit")))
-        .layer(from_fn_with_state(state.clone(), features::rate_limit::enforce))
-        .layer(from_fn(probe(trace::collector::ROUTER)));
+        .layer(probe("rate_limit"))
+        .layer(features::rate_limit::enforce(&state))
+        .layer(probe(trace::collector::ROUTER));
 
     let untraced = Router::new()
         .merge(features::health::router())
@@ -83,10 +88,10 @@ pub fn app(state: AppState) -> Router {
         .merge(features.layer(traced))
         .layer(
             ServiceBuilder::new()
-                .layer(from_fn(request_id::drop_unacceptable))
+                .layer(MapRequestLayer::new(request_id::drop_unacceptable))
                 .layer(SetRequestIdLayer::new(request_id::REQUEST_ID, request_id::MakeUuid))
                 .layer(PropagateRequestIdLayer::new(request_id::REQUEST_ID))
-                .layer(from_fn(problem::finish))
+                .layer(problem::ProblemLayer)
                 .layer(CatchPanicLayer::new()),
         )
 }

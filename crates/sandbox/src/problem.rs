@@ -2,11 +2,16 @@
 //! details carrying the request id in `instance`, whichever layer produced it (a handler,
 //! the router's 404 and 405, the body limit's 413, the timeout's 503, a caught panic).
 
-use axum::body::{Body, to_bytes};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use axum::body::{Body, Bytes, HttpBody, to_bytes};
 use axum::extract::Request;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use axum::BoxError;
+use tower::{Layer, Service};
 
 use crate::error::{PROBLEM_JSON, Problem, ProblemAnswered};
 use crate::request_id::REQUEST_ID;
@@ -14,15 +19,101 @@ use crate::request_id::REQUEST_ID;
 /// Problem bodies are small; anything larger is not ours to rewrite.
 const MAX_PROBLEM_BYTES: usize = 64 * 1024;
 
-pub(crate) async fn finish(request: Request, next: Next) -> Response {
-    let request_id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let response = next.run(request).await;
-    let status = response.status();
-    if !(status.is_client_error() || status.is_server_error()) {
-        return response;
+/// The error mapper as a layer. Successful answers pass straight through; only errors
+/// take the (asynchronous) rewrite in [`finish`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ProblemLayer;
+
+impl<S> Layer<S> for ProblemLayer {
+    type Service = Problems<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Problems { inner }
     }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Problems<S> {
+    inner: S,
+}
+
+/// What the mapper needs from the request to explain a failure.
+#[derive(Debug)]
+pub(crate) struct Asked {
+    request_id: Option<HeaderValue>,
+    method: Method,
+    uri: Uri,
+}
+
+impl<S, B> Service<Request> for Problems<S>
+where
+    S: Service<Request, Response = Response<B>>,
+    S::Future: Unpin,
+    B: HttpBody<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = ProblemFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let asked = Asked {
+            request_id: request.headers().get(REQUEST_ID).cloned(),
+            method: request.method().clone(),
+            uri: request.uri().clone(),
+        };
+        ProblemFuture::Answering { inner: self.inner.call(request), asked: Some(asked) }
+    }
+}
+
+/// The response of [`Problems`].
+pub(crate) enum ProblemFuture<F> {
+    Answering { inner: F, asked: Option<Asked> },
+    Rewriting { rewrite: Pin<Box<dyn Future<Output = Response> + Send>> },
+}
+
+impl<F> std::fmt::Debug for ProblemFuture<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProblemFuture")
+    }
+}
+
+impl<F, B, E> Future for ProblemFuture<F>
+where
+    F: Future<Output = Result<Response<B>, E>> + Unpin,
+    B: HttpBody<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    type Output = Result<Response, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        loop {
+            match this {
+                ProblemFuture::Answering { inner, asked } => {
+                    let response = ready!(Pin::new(inner).poll(cx))?.map(Body::new);
+                    let status = response.status();
+                    let asked = asked.take().expect("the answer is only taken once");
+                    if !(status.is_client_error() || status.is_server_error()) {
+                        return Poll::Ready(Ok(response));
+                    }
+                    *this = ProblemFuture::Rewriting { rewrite: Box::pin(finish(response, asked)) };
+                }
+                ProblemFuture::Rewriting { rewrite } => return rewrite.as_mut().poll(cx).map(Ok),
+            }
+        }
+    }
+}
+
+async fn finish(response: Response, asked: Asked) -> Response {
+    let request_id = asked.request_id.as_ref().and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let method = asked.method;
+    let path = asked.uri.path();
+    let status = response.status();
     let answered = response.extensions().get::<ProblemAnswered>().is_some();
     let (parts, body) = response.into_parts();
     let mut problem = if answered {
@@ -36,7 +127,16 @@ pub(crate) async fn finish(request: Request, next: Next) -> Response {
             None => Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the error answer could not be read"),
         }
     } else {
-        Problem::new(status, slug_for(status), default_detail(status, &method, &path))
+        // A short plain-text refusal (axum's path and query rejections) says what was
+        // wrong with the input; keep it. Server errors keep theirs private.
+        let text = match to_bytes(body, MAX_PROBLEM_BYTES).await {
+            Ok(bytes) if status == StatusCode::BAD_REQUEST && is_plain_text(&parts.headers) => {
+                String::from_utf8_lossy(&bytes).trim().to_owned()
+            }
+            _ => String::new(),
+        };
+        let detail = if text.is_empty() || text.len() > 300 { default_detail(status, &method, path) } else { text };
+        Problem::new(status, slug_for(status), detail)
     };
     problem.instance = request_id;
     let mut response = problem.into_response();
@@ -49,6 +149,13 @@ pub(crate) async fn finish(request: Request, next: Next) -> Response {
     }
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
     response
+}
+
+fn is_plain_text(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"))
 }
 
 fn slug_for(status: StatusCode) -> &'static str {

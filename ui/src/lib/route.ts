@@ -1,12 +1,20 @@
 // Hash routes, so a reload (or a link pasted into the desktop app) lands on the same topic.
 //   (empty)           the welcome page
 //   #/topic/<key>     a topic, by slug (canonical) or by id
+//   #/traffic         the live list of every request the sandbox sees
 
-export type Route = { kind: "home" } | { kind: "topic"; key: string } | { kind: "unknown" };
+export type Route =
+  | { kind: "home" }
+  | { kind: "topic"; key: string }
+  | { kind: "traffic" }
+  | { kind: "unknown" };
+
+export const TRAFFIC_HREF = "#/traffic";
 
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, "");
   if (path === "" || path === "/") return { kind: "home" };
+  if (path === "/traffic" || path === "/traffic/") return { kind: "traffic" };
   const match = /^\/topic\/([^/?#]+)\/?$/.exec(path);
   if (!match) return { kind: "unknown" };
   let key: string;

@@ -38,14 +38,20 @@ async fn internal() -> ApiResult<Json<Value>> {
 
 #[derive(Debug, Deserialize)]
 struct SlowQuery {
-    ms: Option<u64>,
+    ms: Option<String>,
 }
 
 // region: async-timeout
-async fn slow(Query(query): Query<SlowQuery>) -> Json<Value> {
-    let wait = Duration::from_millis(query.ms.unwrap_or(100).min(60_000));
+async fn slow(Query(query): Query<SlowQuery>) -> ApiResult<Json<Value>> {
+    let ms = match query.ms.as_deref() {
+        None => 100,
+        Some(raw) => raw.trim().parse::<u64>().map_err(|_| {
+            ApiError::BadRequest(format!("ms must be a whole number of milliseconds, not {raw:?}"))
+        })?,
+    };
+    let wait = Duration::from_millis(ms.min(60_000));
     tokio::time::sleep(wait).await;
-    Json(json!({ "slept_ms": wait.as_millis() as u64 }))
+    Ok(Json(json!({ "slept_ms": wait.as_millis() as u64 })))
 }
 // endregion
 

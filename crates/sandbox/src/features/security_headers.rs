@@ -4,14 +4,15 @@
 //!
 //! Try it: `curl -si -X OPTIONS http://127.0.0.1:PORT/api/v1/me -H 'Origin: https://app.dojo.test' -H 'Access-Control-Request-Method: GET'`
 
-use axum::extract::{Request, State};
-use axum::http::{HeaderName, HeaderValue, Method, header};
-use axum::middleware::Next;
-use axum::response::Response;
+use std::sync::Arc;
+
+use axum::extract::Request;
+use axum::http::{HeaderName, HeaderValue, Method, Response, header};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
+use crate::middleware::{Exit, Middleware, MiddlewareLayer};
 use crate::state::AppState;
-use crate::switches::Switch;
+use crate::switches::{Switch, Switches};
 
 // region: security-headers
 const SECURITY_HEADERS: [(HeaderName, &str); 7] = [
@@ -24,13 +25,31 @@ const SECURITY_HEADERS: [(HeaderName, &str); 7] = [
     (HeaderName::from_static("cross-origin-resource-policy"), "same-origin"),
 ];
 
-pub(crate) async fn set_headers(request: Request, next: Next) -> Response {
-    let mut response = next.run(request).await;
-    let headers = response.headers_mut();
-    for (name, value) in SECURITY_HEADERS {
-        headers.entry(name).or_insert(HeaderValue::from_static(value));
+pub(crate) fn set_headers() -> MiddlewareLayer<SecurityHeaders> {
+    MiddlewareLayer::new(SecurityHeaders)
+}
+
+/// Adds the headers on the way out, keeping any a handler set itself.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SecurityHeaders;
+
+impl<B> Middleware<B> for SecurityHeaders {
+    type Exit = SecurityHeaders;
+
+    fn enter(&self, _request: &mut Request) -> Result<SecurityHeaders, Response<B>> {
+        Ok(SecurityHeaders)
     }
-    response
+}
+
+impl<B> Exit<B> for SecurityHeaders {
+    fn exit(self, response: &mut Response<B>) {
+        let headers = response.headers_mut();
+        // Room for these and the request id added further out, so the map grows once.
+        headers.reserve(SECURITY_HEADERS.len() + 2);
+        for (name, value) in SECURITY_HEADERS {
+            headers.entry(name).or_insert(HeaderValue::from_static(value));
+        }
+    }
 }
 // endregion
 
@@ -51,17 +70,40 @@ pub(crate) fn cors(state: &AppState) -> CorsLayer {
 // endregion
 
 /// Records what CORS decided for a cross-origin request, for the trace.
-pub(crate) async fn note_cors(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let origin = request.headers().get(header::ORIGIN).cloned();
-    let response = next.run(request).await;
-    if let Some(origin) = origin {
+pub(crate) fn note_cors(state: &AppState) -> MiddlewareLayer<NoteCors> {
+    MiddlewareLayer::new(NoteCors { switches: state.switches.clone() })
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct NoteCors {
+    switches: Arc<Switches>,
+}
+
+impl<B> Middleware<B> for NoteCors {
+    /// Only cross-origin requests have anything to note.
+    type Exit = Option<CorsNote>;
+
+    fn enter(&self, request: &mut Request) -> Result<Option<CorsNote>, Response<B>> {
+        let origin = request.headers().get(header::ORIGIN);
+        Ok(origin.map(|origin| CorsNote { origin: origin.clone(), switches: self.switches.clone() }))
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct CorsNote {
+    origin: HeaderValue,
+    switches: Arc<Switches>,
+}
+
+impl<B> Exit<B> for Option<CorsNote> {
+    fn exit(self, response: &mut Response<B>) {
+        let Some(CorsNote { origin, switches }) = self else { return };
         let allowed = response.headers().contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN);
-        let reason = match (allowed, state.switches.is_on(Switch::CorsReflectAnyOrigin)) {
+        let reason = match (allowed, switches.is_on(Switch::CorsReflectAnyOrigin)) {
             (true, true) => "origin reflected because cors-reflect-any-origin is on",
             (true, false) => "origin is on the allowlist",
             (false, _) => "origin is not on the allowlist: no CORS headers, the browser will block the read",
         };
         tracing::info!(target: "dojo::trace", layer = "cors", step = "note", reason, origin = ?origin);
     }
-    response
 }

@@ -9,11 +9,15 @@
 pub(crate) mod collector;
 pub(crate) mod recorder;
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 use tokio::sync::broadcast;
+use tracing::Metadata;
+
+use crate::compact::{LayerStep, SmallStr};
 
 /// Target of the events that make up traces.
 pub const TARGET: &str = "dojo::trace";
@@ -112,10 +116,148 @@ impl From<&Trace> for TraceSummary {
     }
 }
 
+/// A finished request as the collector keeps it: names borrowed where they are known,
+/// id and path inline. Turned into a [`Trace`] only when someone asks for it.
+#[derive(Debug)]
+pub(crate) struct Record {
+    pub(crate) id: SmallStr<64>,
+    pub(crate) method: Cow<'static, str>,
+    pub(crate) path: SmallStr<48>,
+    pub(crate) status: u16,
+    pub(crate) started_at_ms: u64,
+    pub(crate) duration_us: u64,
+    pub(crate) layers: Vec<RawLayer>,
+    pub(crate) steps: Vec<RawStep>,
+}
+
+/// A [`Step`] before it is shown. Small on purpose (a request records about sixteen):
+/// names are indexes and the source location is the event's own metadata.
+#[derive(Debug)]
+pub(crate) struct RawStep {
+    pub(crate) names: LayerStep,
+    pub(crate) at_us: u64,
+    pub(crate) status: Option<u16>,
+    pub(crate) decision: Option<Decision>,
+    pub(crate) reason: Option<Box<str>>,
+    pub(crate) source: &'static Metadata<'static>,
+}
+
+/// A [`LayerSpan`] before it is shown.
+#[derive(Debug)]
+pub(crate) struct RawLayer {
+    pub(crate) layer: Cow<'static, str>,
+    pub(crate) enter_us: u64,
+    pub(crate) exit_us: u64,
+    pub(crate) decision: Decision,
+    pub(crate) status: Option<u16>,
+    pub(crate) reason: Option<Reason>,
+    /// Whether the layer recorded leaving (or decided without a probe).
+    pub(crate) exited: bool,
+}
+
+/// Why a layer decided as it did: the reason of one of the steps, or a default text.
+#[derive(Debug)]
+pub(crate) enum Reason {
+    OfStep(usize),
+    Text(Cow<'static, str>),
+}
+
+impl Record {
+    fn short_circuit(&self) -> Option<&RawLayer> {
+        self.layers.iter().find(|l| l.decision == Decision::ShortCircuited)
+    }
+
+    fn reason(&self, reason: &Reason) -> String {
+        match reason {
+            Reason::OfStep(index) => self.steps.get(*index).and_then(|s| s.reason.as_deref()).unwrap_or_default().to_owned(),
+            Reason::Text(text) => text.clone().into_owned(),
+        }
+    }
+
+    fn summary(&self) -> TraceSummary {
+        TraceSummary {
+            id: self.id.as_str().to_owned(),
+            method: self.method.clone().into_owned(),
+            path: self.path.as_str().to_owned(),
+            status: self.status,
+            started_at_ms: self.started_at_ms,
+            duration_us: self.duration_us,
+            short_circuited_by: self.short_circuit().map(|l| l.layer.clone().into_owned()),
+        }
+    }
+
+    fn to_trace(&self) -> Trace {
+        Trace {
+            id: self.id.as_str().to_owned(),
+            method: self.method.clone().into_owned(),
+            path: self.path.as_str().to_owned(),
+            status: self.status,
+            started_at_ms: self.started_at_ms,
+            duration_us: self.duration_us,
+            layers: self
+                .layers
+                .iter()
+                .map(|l| LayerSpan {
+                    layer: l.layer.clone().into_owned(),
+                    enter_us: l.enter_us,
+                    exit_us: l.exit_us,
+                    decision: l.decision,
+                    status: l.status,
+                    reason: l.reason.as_ref().map(|r| self.reason(r)),
+                })
+                .collect(),
+            steps: self
+                .steps
+                .iter()
+                .map(|s| Step {
+                    layer: s.names.layer().to_owned(),
+                    step: s.names.step().to_owned(),
+                    at_us: s.at_us,
+                    status: s.status,
+                    decision: s.decision,
+                    reason: s.reason.as_deref().map(str::to_owned),
+                    file: s.source.file().unwrap_or("").to_owned(),
+                    line: s.source.line().unwrap_or(0),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One slot of the ring: what the collector recorded, or a trace pushed whole.
+#[derive(Debug)]
+enum Entry {
+    Recorded(Record),
+    Pushed(Arc<Trace>),
+}
+
+impl Entry {
+    fn has_id(&self, id: &str) -> bool {
+        match self {
+            Entry::Recorded(record) => record.id.as_bytes() == id.as_bytes(),
+            Entry::Pushed(trace) => trace.id == id,
+        }
+    }
+
+    fn summary(&self) -> TraceSummary {
+        match self {
+            Entry::Recorded(record) => record.summary(),
+            Entry::Pushed(trace) => TraceSummary::from(trace.as_ref()),
+        }
+    }
+
+    fn to_trace(&self) -> Arc<Trace> {
+        match self {
+            Entry::Recorded(record) => Arc::new(record.to_trace()),
+            Entry::Pushed(trace) => trace.clone(),
+        }
+    }
+}
+
 /// The ring of finished traces plus the live feed.
 #[derive(Debug)]
 pub struct TraceStore {
-    ring: Mutex<VecDeque<Arc<Trace>>>,
+    ring: Mutex<VecDeque<Entry>>,
     live: broadcast::Sender<TraceSummary>,
 }
 
@@ -128,27 +270,41 @@ impl Default for TraceStore {
 
 impl TraceStore {
     pub fn push(&self, trace: Trace) {
-        let summary = TraceSummary::from(&trace);
-        {
+        let summary = (self.live.receiver_count() > 0).then(|| TraceSummary::from(&trace));
+        self.insert(Entry::Pushed(Arc::new(trace)), summary);
+    }
+
+    /// Keeps a trace the collector finished.
+    pub(crate) fn push_record(&self, record: Record) {
+        // The summary is only built when someone is listening.
+        let summary = (self.live.receiver_count() > 0).then(|| record.summary());
+        self.insert(Entry::Recorded(record), summary);
+    }
+
+    fn insert(&self, entry: Entry, summary: Option<TraceSummary>) {
+        let evicted = {
             let mut ring = self.ring.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            if ring.len() == CAPACITY {
-                ring.pop_front();
-            }
-            ring.push_back(Arc::new(trace));
+            let evicted = if ring.len() >= CAPACITY { ring.pop_front() } else { None };
+            ring.push_back(entry);
+            evicted
+        };
+        // Freed outside the lock, so other requests do not wait for it.
+        drop(evicted);
+        if let Some(summary) = summary {
+            // A listener that left in the meantime is fine.
+            let _ = self.live.send(summary);
         }
-        // Nobody listening is fine.
-        let _ = self.live.send(summary);
     }
 
     pub fn get(&self, id: &str) -> Option<Arc<Trace>> {
         let ring = self.ring.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        ring.iter().rev().find(|t| t.id == id).cloned()
+        ring.iter().rev().find(|entry| entry.has_id(id)).map(Entry::to_trace)
     }
 
     /// The newest `limit` traces, newest first.
     pub fn recent(&self, limit: usize) -> Vec<TraceSummary> {
         let ring = self.ring.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        ring.iter().rev().take(limit).map(|t| TraceSummary::from(t.as_ref())).collect()
+        ring.iter().rev().take(limit).map(Entry::summary).collect()
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<TraceSummary> {

@@ -1,0 +1,249 @@
+//! The request console: sends a topic's "Try it" requests (or the learner's edits of them)
+//! with a cookie jar, filling `{{variables}}` from the topic's `.http` definitions and from
+//! the responses of earlier named requests, the way REST Client does.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::traffic::TraceView;
+use crate::{Error, Result};
+
+/// A request as the UI sends it: templates unresolved.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct ConsoleRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+    /// Remember the response under this name for later `{{name.response...}}`.
+    pub name: Option<String>,
+    /// `@name = value` definitions of the topic.
+    pub variables: Vec<(String, String)>,
+}
+
+/// What came back.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ConsoleResponse {
+    pub status: u16,
+    pub status_text: String,
+    pub headers: Vec<(String, String)>,
+    /// Pretty-printed when it is JSON.
+    pub body: String,
+    pub pretty: bool,
+    pub duration_ms: f64,
+    pub request_id: Option<String>,
+    pub resolved_url: String,
+    pub trace: Option<TraceView>,
+}
+
+/// The answer of a named request, kept for captures.
+#[derive(Debug, Clone)]
+struct Remembered {
+    headers: Vec<(String, String)>,
+    json: Option<serde_json::Value>,
+}
+
+const MAX_BODY_SHOWN: usize = 256 * 1024;
+
+#[derive(Debug)]
+pub struct Console {
+    client: reqwest::Client,
+    remembered: Mutex<HashMap<String, Remembered>>,
+}
+
+impl Default for Console {
+    fn default() -> Self {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap_or_default();
+        Console { client, remembered: Mutex::new(HashMap::new()) }
+    }
+}
+
+impl Console {
+    /// Resolves and sends one request. `base_url` fills `{{baseUrl}}`.
+    pub(crate) async fn send(&self, request: &ConsoleRequest, base_url: Option<&str>) -> Result<(ConsoleResponse, Option<String>)> {
+        let resolve = |text: &str| self.resolve(text, &request.variables, base_url);
+        let url = resolve(&request.url)?;
+        let method = reqwest::Method::from_bytes(request.method.trim().to_ascii_uppercase().as_bytes())
+            .map_err(|_| Error::Console(format!("{:?} is not an HTTP method", request.method)))?;
+        let parsed = reqwest::Url::parse(&url).map_err(|e| Error::Console(format!("{url:?} is not a URL: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(Error::Console(format!("only http and https URLs can be sent, not {}", parsed.scheme())));
+        }
+        let mut builder = self.client.request(method, parsed);
+        for (name, value) in &request.headers {
+            if name.trim().is_empty() {
+                continue;
+            }
+            builder = builder.header(name.trim(), resolve(value)?);
+        }
+        if let Some(body) = &request.body {
+            builder = builder.body(resolve(body)?);
+        }
+        let started = Instant::now();
+        let response = builder.send().await.map_err(|e| Error::Unreachable(format!("{url}: {}", describe(&e))))?;
+        let status = response.status();
+        let headers: Vec<(String, String)> = response
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        let bytes = response.bytes().await.map_err(|e| Error::Unreachable(format!("{url}: {}", describe(&e))))?;
+        let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let json: Option<serde_json::Value> = serde_json::from_slice(&bytes).ok();
+        let (body, pretty) = match &json {
+            Some(value) => (serde_json::to_string_pretty(value).unwrap_or_default(), true),
+            None => {
+                let shown = &bytes[..bytes.len().min(MAX_BODY_SHOWN)];
+                (String::from_utf8_lossy(shown).into_owned(), false)
+            }
+        };
+        let request_id = headers.iter().find(|(k, _)| k == "x-request-id").map(|(_, v)| v.clone());
+        if let Some(name) = &request.name {
+            let mut remembered = self.remembered.lock().unwrap_or_else(|p| p.into_inner());
+            remembered.insert(name.clone(), Remembered { headers: headers.clone(), json });
+        }
+        let answer = ConsoleResponse {
+            status: status.as_u16(),
+            status_text: status.canonical_reason().unwrap_or("").to_owned(),
+            headers,
+            body,
+            pretty,
+            duration_ms,
+            request_id: request_id.clone(),
+            resolved_url: url,
+            trace: None,
+        };
+        Ok((answer, request_id))
+    }
+
+    /// Forgets captured responses and cookies' owners (a fresh start for a topic).
+    pub fn forget(&self) {
+        self.remembered.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
+    fn resolve(&self, text: &str, variables: &[(String, String)], base_url: Option<&str>) -> Result<String> {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(start) = rest.find("{{") {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 2..];
+            let end = after.find("}}").ok_or_else(|| Error::Console("`{{` is never closed with `}}`".into()))?;
+            let name = after[..end].trim();
+            out.push_str(&self.value_of(name, variables, base_url, 0)?);
+            rest = &after[end + 2..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+
+    fn value_of(&self, name: &str, variables: &[(String, String)], base_url: Option<&str>, depth: u8) -> Result<String> {
+        if name == "baseUrl" {
+            return base_url
+                .map(|u| u.trim_end_matches('/').to_owned())
+                .ok_or_else(|| Error::Console("{{baseUrl}} needs the sandbox, which is not running".into()));
+        }
+        match name {
+            "$uuid" => return Ok(uuid::Uuid::new_v4().to_string()),
+            "$timestamp" => {
+                let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+                return Ok(now.to_string());
+            }
+            _ => {}
+        }
+        if let Some((_, value)) = variables.iter().find(|(k, _)| k == name) {
+            if depth > 4 {
+                return Err(Error::Console(format!("variable {{{{{name}}}}} refers to itself")));
+            }
+            // A definition may use other variables.
+            let mut resolved = String::new();
+            let mut rest = value.as_str();
+            while let Some(start) = rest.find("{{") {
+                resolved.push_str(&rest[..start]);
+                let after = &rest[start + 2..];
+                let Some(end) = after.find("}}") else { break };
+                resolved.push_str(&self.value_of(after[..end].trim(), variables, base_url, depth + 1)?);
+                rest = &after[end + 2..];
+            }
+            resolved.push_str(rest);
+            return Ok(resolved);
+        }
+        if let Some((request, path)) = name.split_once(".response.") {
+            let remembered = self.remembered.lock().unwrap_or_else(|p| p.into_inner());
+            let Some(answer) = remembered.get(request) else {
+                return Err(Error::Console(format!("{{{{{name}}}}} needs the response of the request named {request:?}: run that one first")));
+            };
+            if let Some(header) = path.strip_prefix("headers.") {
+                return answer
+                    .headers
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(header))
+                    .map(|(_, v)| v.clone())
+                    .ok_or_else(|| Error::Console(format!("the response of {request:?} has no header {header:?}")));
+            }
+            if let Some(json_path) = path.strip_prefix("body.") {
+                let json = answer.json.as_ref().ok_or_else(|| Error::Console(format!("the response of {request:?} was not JSON")))?;
+                return select(json, json_path)
+                    .ok_or_else(|| Error::Console(format!("the response of {request:?} has nothing at {json_path}")));
+            }
+        }
+        Err(Error::Console(format!("unknown variable {{{{{name}}}}}")))
+    }
+}
+
+/// A small JSONPath: `$`, `$.a.b`, `$.items[0].id`.
+fn select(value: &serde_json::Value, path: &str) -> Option<String> {
+    let path = path.strip_prefix('$').unwrap_or(path);
+    let mut current = value;
+    for part in path.split('.').filter(|p| !p.is_empty()) {
+        let (key, indexes) = match part.find('[') {
+            Some(at) => (&part[..at], &part[at..]),
+            None => (part, ""),
+        };
+        if !key.is_empty() {
+            current = current.get(key)?;
+        }
+        for index in indexes.split('[').filter(|s| !s.is_empty()) {
+            let index: usize = index.trim_end_matches(']').parse().ok()?;
+            current = current.get(index)?;
+        }
+    }
+    Some(match current {
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    })
+}
+
+fn describe(error: &reqwest::Error) -> String {
+    if error.is_connect() {
+        "nothing is listening there (connection refused)".into()
+    } else if error.is_timeout() {
+        "no answer within 30 s".into()
+    } else {
+        error.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::select;
+
+    #[test]
+    fn selects_nested_fields_and_array_items() {
+        let value = serde_json::json!({"a": {"b": [{"id": 7}, {"id": "x"}]}, "t": "tok"});
+        assert_eq!(select(&value, "$.t").as_deref(), Some("tok"));
+        assert_eq!(select(&value, "$.a.b[0].id").as_deref(), Some("7"));
+        assert_eq!(select(&value, "$.a.b[1].id").as_deref(), Some("x"));
+        assert_eq!(select(&value, "$.missing"), None);
+    }
+}

@@ -1,0 +1,115 @@
+//! Middleware in two halves, for the layers of the stack that never need to `await`:
+//! [`Middleware::enter`] runs as the request goes in and may answer by itself; the
+//! [`Exit`] it hands back runs as the response comes out.
+//!
+//! `axum::middleware::from_fn` reads nicer but, on every request, clones every layer below
+//! it and boxes a future per layer. A layer written this way costs a function call on the
+//! way in and one on the way out.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use axum::extract::Request;
+use axum::http::Response;
+use tower::{Layer, Service};
+
+/// The way in. `B` is the response body type of the layer below.
+pub(crate) trait Middleware<B>: Clone {
+    /// What the way out needs from the way in.
+    type Exit: Exit<B>;
+
+    /// Looks at (or changes) the request. `Err` answers without calling the inner layers.
+    fn enter(&self, request: &mut Request) -> Result<Self::Exit, Response<B>>;
+}
+
+/// The way out.
+pub(crate) trait Exit<B>: Unpin {
+    fn exit(self, response: &mut Response<B>);
+}
+
+/// Nothing to do on the way out.
+impl<B> Exit<B> for () {
+    fn exit(self, _response: &mut Response<B>) {}
+}
+
+/// Puts a [`Middleware`] in a `tower` stack.
+#[derive(Debug, Clone)]
+pub(crate) struct MiddlewareLayer<M> {
+    middleware: M,
+}
+
+impl<M> MiddlewareLayer<M> {
+    pub(crate) fn new(middleware: M) -> Self {
+        MiddlewareLayer { middleware }
+    }
+}
+
+impl<M: Clone, S> Layer<S> for MiddlewareLayer<M> {
+    type Service = WithMiddleware<M, S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        WithMiddleware { middleware: self.middleware.clone(), inner }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct WithMiddleware<M, S> {
+    middleware: M,
+    inner: S,
+}
+
+impl<M, S, B> Service<Request> for WithMiddleware<M, S>
+where
+    M: Middleware<B>,
+    S: Service<Request, Response = Response<B>>,
+    S::Future: Unpin,
+{
+    type Response = Response<B>;
+    type Error = S::Error;
+    type Future = MiddlewareFuture<S::Future, M::Exit, B>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request) -> Self::Future {
+        match self.middleware.enter(&mut request) {
+            Ok(exit) => MiddlewareFuture::Inner { inner: self.inner.call(request), exit: Some(exit) },
+            Err(response) => MiddlewareFuture::Answered { response: Some(response) },
+        }
+    }
+}
+
+/// The response of a [`WithMiddleware`] layer.
+#[derive(Debug)]
+pub(crate) enum MiddlewareFuture<F, X, B> {
+    Inner { inner: F, exit: Option<X> },
+    Answered { response: Option<Response<B>> },
+}
+
+impl<F, X, B, E> Future for MiddlewareFuture<F, X, B>
+where
+    F: Future<Output = Result<Response<B>, E>> + Unpin,
+    X: Exit<B>,
+{
+    type Output = Result<Response<B>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.get_mut() {
+            MiddlewareFuture::Inner { inner, exit } => {
+                let mut result = ready!(Pin::new(inner).poll(cx));
+                if let (Ok(response), Some(exit)) = (&mut result, exit.take()) {
+                    exit.exit(response);
+                }
+                Poll::Ready(result)
+            }
+            MiddlewareFuture::Answered { response } => {
+                Poll::Ready(Ok(response.take().expect("a middleware answer is only taken once")))
+            }
+        }
+    }
+}
+
+// `Response<B>` is only held, never pinned.
+impl<F: Unpin, X: Unpin, B> Unpin for MiddlewareFuture<F, X, B> {}
