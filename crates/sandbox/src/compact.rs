@@ -1,5 +1,7 @@
-//! Small strings kept without a heap allocation. Every request records its id, method
-//! and path twice (trace and access log); these keep that off the allocator.
+//! Compact text for what every request records: its id, method and path (twice: trace
+//! and access log) and the layer and step of each trace event. Kept inline or as indexes
+//! into a table of known words, so recording a request does not go through the allocator
+//! for each of them.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -171,5 +173,12 @@ mod tests {
         assert_eq!((other.layer(), other.step()), ("auth", "token checked"));
         assert!(matches!(other.layer_cow(), Cow::Borrowed("auth")));
         assert!(std::mem::size_of::<LayerStep>() <= 16);
+    }
+
+    #[test]
+    fn a_usual_request_fits_a_small_allocation() {
+        // Steps of a request that passes the whole stack stay under 1 KiB, which the
+        // allocator serves from its per-thread cache.
+        assert!(std::mem::size_of::<crate::trace::RawStep>() <= 56);
     }
 }

@@ -35,7 +35,7 @@ pub use config::SandboxConfig;
 pub use state::AppState;
 
 use crate::timeout::TimeoutLayer;
-use crate::trace::recorder::{RecordLayer, probe};
+use crate::trace::recorder::probe;
 
 // region: middleware-stack
 /// The whole sandbox. Layers run top to bottom on the way in, bottom to top on the way out:
@@ -51,6 +51,9 @@ use crate::trace::recorder::{RecordLayer, probe};
 /// 10. rate limit: last before the routes, so refused requests still get headers and CORS.
 ///
 /// Per route, extractors then apply auth, role and validation before the handler runs.
+///
+/// The sandbox's own layers are plain `tower` layers rather than `axum::middleware::from_fn`
+/// (see `middleware.rs`): the stack runs on every request, and that keeps it cheap.
 pub fn app(state: AppState) -> Router {
     let features = Router::new()
         .merge(features::jwt::router())
@@ -61,7 +64,7 @@ pub fn app(state: AppState) -> Router {
         .with_state(state.clone());
 
     let traced = ServiceBuilder::new()
-        .layer(RecordLayer::new(state.dispatch.clone()))
+        .layer(trace::recorder::record(state.dispatch.clone()))
         .layer(probe("access_log"))
         .layer(features::logger::log(&state))
         .layer(probe("timeout"))
@@ -91,7 +94,7 @@ pub fn app(state: AppState) -> Router {
                 .layer(MapRequestLayer::new(request_id::drop_unacceptable))
                 .layer(SetRequestIdLayer::new(request_id::REQUEST_ID, request_id::MakeUuid))
                 .layer(PropagateRequestIdLayer::new(request_id::REQUEST_ID))
-                .layer(problem::ProblemLayer)
+                .layer(problem::finish())
                 .layer(CatchPanicLayer::new()),
         )
 }

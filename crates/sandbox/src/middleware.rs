@@ -113,3 +113,74 @@ where
 
 // `Response<B>` is only held, never pinned.
 impl<F: Unpin, X: Unpin, B> Unpin for MiddlewareFuture<F, X, B> {}
+
+#[cfg(test)]
+mod tests {
+    use std::convert::Infallible;
+    use std::sync::{Arc, Mutex};
+
+    use axum::body::Body;
+    use axum::http::StatusCode;
+    use tower::{ServiceExt as _, service_fn};
+
+    use super::*;
+
+    /// Notes its enter and exit; the inner one refuses requests to `/refused` by itself.
+    #[derive(Clone)]
+    struct Noting {
+        name: &'static str,
+        log: Arc<Mutex<Vec<String>>>,
+    }
+
+    struct Noted(Noting);
+
+    impl Middleware<Body> for Noting {
+        type Exit = Noted;
+
+        fn enter(&self, request: &mut Request) -> Result<Noted, Response<Body>> {
+            self.log.lock().expect("log").push(format!("{} enter", self.name));
+            if self.name == "inner" && request.uri().path() == "/refused" {
+                let mut refused = Response::new(Body::empty());
+                *refused.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+                return Err(refused);
+            }
+            Ok(Noted(self.clone()))
+        }
+    }
+
+    impl Exit<Body> for Noted {
+        fn exit(self, response: &mut Response<Body>) {
+            self.0.log.lock().expect("log").push(format!("{} exit {}", self.0.name, response.status().as_u16()));
+        }
+    }
+
+    async fn run(path: &str) -> (StatusCode, Vec<String>) {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let inner_log = log.clone();
+        let handler = service_fn(move |_request: Request| {
+            inner_log.lock().expect("log").push("handler".to_owned());
+            std::future::ready(Ok::<_, Infallible>(Response::new(Body::empty())))
+        });
+        let outer = MiddlewareLayer::new(Noting { name: "outer", log: log.clone() });
+        let inner = MiddlewareLayer::new(Noting { name: "inner", log: log.clone() });
+        let service = outer.layer(inner.layer(handler));
+        let request = Request::builder().uri(path).body(Body::empty()).expect("request");
+        let status = service.oneshot(request).await.map_or(StatusCode::INTERNAL_SERVER_ERROR, |r| r.status());
+        let log = log.lock().expect("log").clone();
+        (status, log)
+    }
+
+    #[tokio::test]
+    async fn layers_enter_in_order_and_exit_in_reverse() {
+        let (status, log) = run("/").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(log, ["outer enter", "inner enter", "handler", "inner exit 200", "outer exit 200"]);
+    }
+
+    #[tokio::test]
+    async fn an_answer_from_enter_skips_the_inner_layers_only() {
+        let (status, log) = run("/refused").await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(log, ["outer enter", "inner enter", "outer exit 429"]);
+    }
+}

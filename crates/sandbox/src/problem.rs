@@ -19,8 +19,12 @@ use crate::request_id::REQUEST_ID;
 /// Problem bodies are small; anything larger is not ours to rewrite.
 const MAX_PROBLEM_BYTES: usize = 64 * 1024;
 
-/// The error mapper as a layer. Successful answers pass straight through; only errors
-/// take the (asynchronous) rewrite in [`finish`].
+/// The error mapper. Successful answers pass straight through; only errors take the
+/// (asynchronous) [`rewrite`].
+pub(crate) fn finish() -> ProblemLayer {
+    ProblemLayer
+}
+
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ProblemLayer;
 
@@ -101,7 +105,7 @@ where
                     if !(status.is_client_error() || status.is_server_error()) {
                         return Poll::Ready(Ok(response));
                     }
-                    *this = ProblemFuture::Rewriting { rewrite: Box::pin(finish(response, asked)) };
+                    *this = ProblemFuture::Rewriting { rewrite: Box::pin(rewrite(response, asked)) };
                 }
                 ProblemFuture::Rewriting { rewrite } => return rewrite.as_mut().poll(cx).map(Ok),
             }
@@ -109,7 +113,8 @@ where
     }
 }
 
-async fn finish(response: Response, asked: Asked) -> Response {
+/// Turns an error answer into problem details carrying the request id.
+async fn rewrite(response: Response, asked: Asked) -> Response {
     let request_id = asked.request_id.as_ref().and_then(|v| v.to_str().ok()).map(str::to_owned);
     let method = asked.method;
     let path = asked.uri.path();

@@ -109,3 +109,45 @@ impl<F> TimeoutFuture<F> {
         response
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::convert::Infallible;
+
+    use axum::body::Body;
+    use tower::{ServiceExt as _, service_fn};
+
+    use super::*;
+
+    async fn answer_after(wait: Duration, timeout: Duration) -> StatusCode {
+        let slow = service_fn(move |_request: Request<Body>| {
+            Box::pin(async move {
+                if !wait.is_zero() {
+                    tokio::time::sleep(wait).await;
+                }
+                Ok::<_, Infallible>(Response::new(Body::empty()))
+            })
+        });
+        let service = TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout).layer(slow);
+        let response = service.oneshot(Request::new(Body::empty())).await;
+        response.map_or(StatusCode::INTERNAL_SERVER_ERROR, |r| r.status())
+    }
+
+    #[tokio::test]
+    async fn answers_in_time_pass_through() {
+        assert_eq!(answer_after(Duration::ZERO, Duration::from_secs(5)).await, StatusCode::OK);
+        // Waits, so the timer is armed, and still finishes first.
+        assert_eq!(answer_after(Duration::from_millis(5), Duration::from_secs(5)).await, StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn slow_answers_are_replaced_by_the_status() {
+        let status = answer_after(Duration::from_secs(10), Duration::from_millis(20)).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    }
+
+    #[tokio::test]
+    async fn a_deadline_already_passed_wins() {
+        assert_eq!(answer_after(Duration::ZERO, Duration::ZERO).await, StatusCode::SERVICE_UNAVAILABLE);
+    }
+}

@@ -248,3 +248,45 @@ fn unsigned_claims(token: &str, skip_expiry: bool) -> Result<Claims, &'static st
 fn unix_now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `header_alg` must agree with: the header parsed as any JSON value.
+    fn general(head: &str) -> Result<Option<String>, &'static str> {
+        let head: serde_json::Value = URL_SAFE_NO_PAD
+            .decode(head)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .ok_or("malformed token: the header is not base64url JSON")?;
+        Ok(head.get("alg").and_then(|a| a.as_str()).map(str::to_owned))
+    }
+
+    #[test]
+    fn the_quick_header_read_agrees_with_the_general_one() {
+        let long = format!(r#"{{"alg":"HS256","pad":"{}"}}"#, "x".repeat(400));
+        let headers = [
+            r#"{"alg":"HS256","typ":"JWT"}"#,
+            r#"{"typ":"JWT","alg":"none"}"#,
+            r#" {"alg":"HS384"} "#,
+            r#"{"alg":null}"#,
+            r#"{"alg":5}"#,
+            r#"{"alg":"HS256","alg":"none"}"#,
+            r#"{"\u0061lg":"HS256"}"#,
+            r#"{"alg":"HS\u0032\u00356"}"#,
+            r#"{"alg":"HS256"}x"#,
+            r#"["HS256"]"#,
+            r#""HS256""#,
+            r#"{"typ":"JWT"}"#,
+            "not json",
+            long.as_str(),
+        ];
+        for header in headers {
+            let encoded = URL_SAFE_NO_PAD.encode(header);
+            let quick = header_alg(&encoded).map(|alg| alg.map(Cow::into_owned));
+            assert_eq!(quick, general(&encoded), "{header}");
+        }
+        assert_eq!(header_alg("%%%").map(|alg| alg.map(Cow::into_owned)), general("%%%"));
+    }
+}

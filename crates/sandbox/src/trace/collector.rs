@@ -1,23 +1,23 @@
 //! The one subscriber layer that turns `dojo::trace` events into [`Trace`]s.
 //!
 //! It runs for every event of every traced request, so it keeps the work per event small:
-//! the names events carry (layers, steps) are almost always known words and are borrowed
-//! instead of copied, source files are `'static` already, and a request's steps are only
-//! turned into the public [`Trace`] shape when someone reads them.
+//! the names events carry (layers, steps) are almost always known words and are kept as
+//! indexes, the source location is the event's `'static` metadata, nothing is copied into
+//! a `String`, and a request's steps are only turned into the public [`Trace`] shape when
+//! someone reads them (`/_dojo/traces/{id}`, the live feed while someone listens).
 //!
 //! [`Trace`]: super::Trace
 
 use std::borrow::Cow;
-use std::cell::RefCell;
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id};
 use tracing::{Event, Metadata, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
-use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::registry::{LookupSpan, SpanRef};
 
 use super::{Decision, RawLayer, RawStep, Reason, Record, TARGET, TraceStore};
 use crate::compact::{LayerStep, SmallStr, Word, intern};
@@ -41,28 +41,6 @@ impl Collector {
     pub(crate) fn new(store: Arc<TraceStore>) -> Self {
         Collector { store }
     }
-
-    /// Tells this collector's entries in [`ENTERED`] from another sandbox's.
-    fn key(&self) -> usize {
-        Arc::as_ptr(&self.store) as usize
-    }
-}
-
-/// A request's record while it is being answered, shared by its span and the threads
-/// that enter it.
-type Shared = Arc<Mutex<InFlight>>;
-
-thread_local! {
-    /// The spans entered on this thread, innermost last, as the registry keeps them. A
-    /// request span's entry carries its record, so an event inside it reaches the record
-    /// without looking the span up.
-    static ENTERED: RefCell<Vec<Entered>> = const { RefCell::new(Vec::new()) };
-}
-
-struct Entered {
-    collector: usize,
-    span: u64,
-    request: Option<Shared>,
 }
 
 /// A request still being answered.
@@ -161,56 +139,27 @@ where
         let started_at_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-        let in_flight: Shared = Arc::new(Mutex::new(InFlight {
+        span.extensions_mut().insert(InFlight {
             id: fields.request_id.unwrap_or_default(),
             method: fields.method.unwrap_or(Cow::Borrowed("")),
             path: fields.path.unwrap_or_default(),
             started_at_ms,
             start: Instant::now(),
             steps: Vec::with_capacity(USUAL_STEPS),
-        }));
-        span.extensions_mut().insert(in_flight);
-    }
-
-    fn on_enter(&self, id: &Id, ctx: Context<'_, S>) {
-        let request = ctx
-            .span(id)
-            .filter(|span| span.name() == REQUEST_SPAN)
-            .and_then(|span| span.extensions().get::<Shared>().cloned());
-        let entered = Entered { collector: self.key(), span: id.into_u64(), request };
-        ENTERED.with_borrow_mut(|stack| stack.push(entered));
-    }
-
-    fn on_exit(&self, id: &Id, _ctx: Context<'_, S>) {
-        let (collector, span) = (self.key(), id.into_u64());
-        ENTERED.with_borrow_mut(|stack| {
-            if let Some(index) = stack.iter().rposition(|e| e.collector == collector && e.span == span) {
-                stack.remove(index);
-            }
         });
     }
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
-        // Nearly always: the event sits directly in the one request span entered on this
-        // thread, whose record the entry already holds.
-        if event.is_contextual() {
-            let collector = self.key();
-            let current = ENTERED.with_borrow(|stack| {
-                let mut mine = stack.iter().rev().filter(|e| e.collector == collector);
-                let innermost = mine.next()?.request.clone()?;
-                mine.all(|e| e.request.is_none()).then_some(innermost)
-            });
-            if let Some(in_flight) = current {
-                record(&in_flight, event);
-                return;
-            }
-        }
-        // Otherwise the request span is looked for among the event's ancestors.
-        let Some(scope) = ctx.event_scope(event) else { return };
-        if let Some(span) = scope.from_root().find(|span| span.name() == REQUEST_SPAN) {
-            let in_flight = span.extensions().get::<Shared>().cloned();
-            if let Some(in_flight) = in_flight {
-                record(&in_flight, event);
+        // Events inside a request almost always sit directly in its span; only look
+        // further up when they do not.
+        let current = if event.is_contextual() { ctx.lookup_current() } else { None };
+        match current {
+            Some(span) if span.name() == REQUEST_SPAN => record(&span, event),
+            _ => {
+                let Some(scope) = ctx.event_scope(event) else { return };
+                if let Some(span) = scope.from_root().find(|span| span.name() == REQUEST_SPAN) {
+                    record(&span, event);
+                }
             }
         }
     }
@@ -220,37 +169,21 @@ where
         if span.name() != REQUEST_SPAN {
             return;
         }
-        let Some(in_flight) = span.extensions_mut().remove::<Shared>() else { return };
-        let in_flight = match Arc::try_unwrap(in_flight) {
-            Ok(alone) => alone.into_inner().unwrap_or_else(PoisonError::into_inner),
-            // Still entered somewhere (a span closed while entered): take what it has.
-            Err(shared) => {
-                let mut in_flight = shared.lock().unwrap_or_else(PoisonError::into_inner);
-                let start = in_flight.start;
-                let left = InFlight {
-                    id: SmallStr::default(),
-                    method: Cow::Borrowed(""),
-                    path: SmallStr::default(),
-                    started_at_ms: 0,
-                    start,
-                    steps: Vec::new(),
-                };
-                std::mem::replace(&mut *in_flight, left)
-            }
-        };
+        let Some(in_flight) = span.extensions_mut().remove::<InFlight>() else { return };
         self.store.push_record(finish(in_flight));
     }
 }
 
-/// Adds one event to a request's record.
-fn record(in_flight: &Mutex<InFlight>, event: &Event<'_>) {
+/// Adds one event to the request whose span this is.
+fn record<'a, S: LookupSpan<'a>>(span: &SpanRef<'a, S>, event: &Event<'_>) {
     let mut fields = EventFields::default();
     event.record(&mut fields);
     let names = LayerStep::new(
         fields.layer.unwrap_or_else(|| Word::new("handler")),
         fields.step.unwrap_or_else(|| Word::new("event")),
     );
-    let mut in_flight = in_flight.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut extensions = span.extensions_mut();
+    let Some(in_flight) = extensions.get_mut::<InFlight>() else { return };
     let at_us = micros(in_flight.start);
     in_flight.steps.push(RawStep {
         names,

@@ -225,6 +225,9 @@ impl Record {
 }
 
 /// One slot of the ring: what the collector recorded, or a trace pushed whole.
+// Records are kept inline: boxing them would cost an allocation per request, and the
+// ring is allocated once.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 enum Entry {
     Recorded(Record),

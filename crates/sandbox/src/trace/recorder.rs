@@ -14,15 +14,13 @@ use crate::middleware::{Exit, Middleware, MiddlewareLayer};
 use crate::request_id::REQUEST_ID;
 
 /// Opens the request's span and routes every event inside it to this sandbox's collector.
+pub(crate) fn record(dispatch: Dispatch) -> RecordLayer {
+    RecordLayer { dispatch }
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct RecordLayer {
     dispatch: Dispatch,
-}
-
-impl RecordLayer {
-    pub(crate) fn new(dispatch: Dispatch) -> Self {
-        RecordLayer { dispatch }
-    }
 }
 
 impl<S> Layer<S> for RecordLayer {
