@@ -138,6 +138,23 @@ pub struct DrillStep {
     pub errors: Vec<String>,
 }
 
+impl DrillStep {
+    /// A step that failed before any request went out, with why.
+    fn not_run(line: u32, error: String) -> DrillStep {
+        DrillStep {
+            line,
+            method: String::new(),
+            url: String::new(),
+            status: None,
+            outcome: StepOutcome::Failed,
+            attempts: 0,
+            duration_ms: 0.0,
+            asserts: Vec::new(),
+            errors: vec![error],
+        }
+    }
+}
+
 /// One assert of a step.
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
@@ -171,17 +188,7 @@ pub async fn run_drills(drills: Vec<Drill>, base_url: String) -> Vec<DrillResult
                 title: drill.title.clone(),
                 passed: false,
                 duration_ms: 0.0,
-                steps: vec![DrillStep {
-                    line: 1,
-                    method: String::new(),
-                    url: String::new(),
-                    status: None,
-                    outcome: StepOutcome::Failed,
-                    attempts: 0,
-                    duration_ms: 0.0,
-                    asserts: Vec::new(),
-                    errors: vec![format!("the drill engine stopped: {error}")],
-                }],
+                steps: vec![DrillStep::not_run(1, format!("the drill engine stopped: {error}"))],
             })
             .collect(),
     }
@@ -201,17 +208,8 @@ pub fn run_drill(drill: &Drill, base_url: &str) -> DrillResult {
     let entries = match hurl_core::parser::parse_hurl_file(&drill.source) {
         Ok(file) => file.entries,
         Err(error) => {
-            result.steps.push(DrillStep {
-                line: u32::try_from(error.pos.line).unwrap_or(0),
-                method: String::new(),
-                url: String::new(),
-                status: None,
-                outcome: StepOutcome::Failed,
-                attempts: 0,
-                duration_ms: 0.0,
-                asserts: Vec::new(),
-                errors: vec![describe_error(&error, &drill.source)],
-            });
+            let line = u32::try_from(error.pos.line).unwrap_or(0);
+            result.steps.push(DrillStep::not_run(line, describe_error(&error, &drill.source)));
             return result;
         }
     };
