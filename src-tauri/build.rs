@@ -1,7 +1,16 @@
 //! Declares the app's commands so capabilities can grant exactly these and nothing else.
 
-const COMMANDS: &[&str] =
-    &["topic_index", "topic", "syntax_css", "sandbox_info", "send_request", "trace", "traffic"];
+const COMMANDS: &[&str] = &[
+    "topic_index",
+    "topic",
+    "syntax_css",
+    "sandbox_info",
+    "send_request",
+    "trace",
+    "traffic",
+    "drills",
+    "run_drills",
+];
 
 fn main() {
     let manifest = tauri_build::AppManifest::new().commands(COMMANDS);

@@ -6,7 +6,7 @@
 use dojo_app::console::{ConsoleRequest, ConsoleResponse};
 use dojo_app::sandbox::{self, SandboxInfo, SandboxOptions};
 use dojo_app::traffic::{TraceView, TrafficEntry};
-use dojo_app::{Dojo, Problem, TopicIndex, TopicView};
+use dojo_app::{DrillInfo, DrillRun, Dojo, Problem, TopicIndex, TopicView};
 use tauri::{Emitter as _, Manager as _, State};
 
 #[tauri::command]
@@ -44,6 +44,16 @@ fn traffic(dojo: State<'_, Dojo>) -> Vec<TrafficEntry> {
     dojo.traffic()
 }
 
+#[tauri::command]
+fn drills(dojo: State<'_, Dojo>, key: String) -> Result<Vec<DrillInfo>, Problem> {
+    dojo.drills(&key).map_err(|error| error.problem())
+}
+
+#[tauri::command]
+async fn run_drills(dojo: State<'_, Dojo>, key: String) -> Result<DrillRun, Problem> {
+    dojo.run_topic_drills(&key).await.map_err(|error| error.problem())
+}
+
 fn main() {
     let dojo = match Dojo::load() {
         Ok(dojo) => dojo,
@@ -78,7 +88,9 @@ fn main() {
             sandbox_info,
             send_request,
             trace,
-            traffic
+            traffic,
+            drills,
+            run_drills
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

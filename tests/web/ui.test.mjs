@@ -2,9 +2,9 @@
 //
 // Each test checks what a learner sees: the topic list, the filter, an open topic with
 // highlighted code, the theme switch and the keyboard, the "Try it" request console with
-// its trace timeline, the live traffic view and the status bar. Expected titles and
-// requests are read from the same server's API, so the tests follow the content instead
-// of copying it.
+// its trace timeline, a topic's drills run from the page, the live traffic view and the
+// status bar. Expected titles and requests are read from the same server's API, so the
+// tests follow the content instead of copying it.
 //
 //   DOJO_BIN       the dojo binary (default ~/.cache/backend-dojo/target/debug/dojo)
 //   CHROMIUM       the browser (default /usr/bin/chromium); nothing is ever downloaded
@@ -332,6 +332,45 @@ test("topic 1: log in, then /me answers 200 through the handler", { timeout: TES
     "the handler is marked as the one that answered",
   );
   assert.match(await rows.last().innerText(), /answered 200/);
+});
+
+test("topic 29's drills all pass against the embedded sandbox", { timeout: TEST_MS }, async (t) => {
+  await mkdir(ARTIFACTS_DIR, { recursive: true });
+  const drills = await getJson("api/topics/29/drills");
+  assert.ok(drills.length > 0, "topic 29 has drills");
+  const title = topics.find((topic) => topic.id === 29).title;
+
+  const page = await openPage(t);
+  await page.goto(`${dojo.url}#/topic/29`);
+  await eventually(
+    () => page.getByRole("heading", { level: 1 }).innerText(),
+    (text) => text === title,
+    "title of topic 29",
+  );
+
+  // The panel lists every drill by title before anything runs.
+  const panel = page.locator("section.drills");
+  const items = panel.locator(".drill");
+  await eventually(() => items.count(), (n) => n === drills.length, "drills in the panel");
+  const titles = await items.locator(".drill-title").allInnerTexts();
+  assert.deepEqual(titles, drills.map((drill) => drill.title), "the panel lists their titles");
+
+  await panel.getByRole("button", { name: "Run drills" }).click();
+  const score = panel.locator(".drills-score");
+  await eventually(() => score.count(), (n) => n === 1, "the scoreboard", 60_000);
+  assert.equal(
+    await score.innerText(),
+    `${drills.length} of ${drills.length} drills passed`,
+    "the scoreboard says every drill passed",
+  );
+  const outcomes = await items.evaluateAll((els) => els.map((el) => el.dataset.outcome));
+  assert.deepEqual(outcomes, drills.map(() => "passed"), "each drill is marked passed");
+  assert.ok(!(await panel.innerText()).includes("✘"), "no ✘ anywhere in the panel");
+  assert.ok(await panel.locator(".drill-step").count() >= drills.length, "steps are listed");
+  assert.match(await panel.locator(".drill-step").first().innerText(), /GET[\s\S]*http:\/\/[\s\S]*\d{3}/);
+
+  await score.evaluate((el) => el.scrollIntoView({ block: "start", behavior: "instant" }));
+  await screenshot(page, "drills.png", { fullPage: false });
 });
 
 test("the traffic view shows a request sent from outside the app", { timeout: TEST_MS }, async (t) => {

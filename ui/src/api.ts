@@ -6,6 +6,8 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import type { ConsoleRequest } from "./bindings/ConsoleRequest";
 import type { ConsoleResponse } from "./bindings/ConsoleResponse";
+import type { DrillInfo } from "./bindings/DrillInfo";
+import type { DrillRun } from "./bindings/DrillRun";
 import type { SandboxInfo } from "./bindings/SandboxInfo";
 import type { TopicIndex } from "./bindings/TopicIndex";
 import type { TopicView } from "./bindings/TopicView";
@@ -43,6 +45,34 @@ export async function topic(key: string): Promise<TopicView> {
     : await getJson<TopicView>(`/api/topics/${encodeURIComponent(key)}`);
   // A server from before the request console sends neither list; treat that as empty.
   return { ...view, try_it: view.try_it ?? [], http_variables: view.http_variables ?? [] };
+}
+
+/** A topic's drills, in the order they run; empty when it has none. */
+export function drills(key: string): Promise<DrillInfo[]> {
+  if (inDesktopApp()) return command<DrillInfo[]>("drills", { key });
+  return getJson<DrillInfo[]>(`/api/topics/${encodeURIComponent(key)}/drills`);
+}
+
+/**
+ * Runs every drill of a topic against the embedded sandbox. The app resets the topic's
+ * sandbox state first, so earlier requests from the console do not change the outcome.
+ */
+export async function runDrills(key: string): Promise<DrillRun> {
+  const run = inDesktopApp()
+    ? await command<DrillRun>("run_drills", { key })
+    : await postJson<DrillRun>(`/api/topics/${encodeURIComponent(key)}/drills/run`, {});
+  // Optional fields may be left out on the wire rather than sent as null.
+  return {
+    ...run,
+    drills: run.drills.map((drill) => ({
+      ...drill,
+      steps: drill.steps.map((step) => ({
+        ...step,
+        status: step.status ?? null,
+        asserts: step.asserts.map((check) => ({ ...check, message: check.message ?? null })),
+      })),
+    })),
+  };
 }
 
 /** Where the live sandbox listens, and whether it is up. */

@@ -193,6 +193,24 @@ impl Dojo {
         })
     }
 
+    /// Runs every drill of one topic against the app's own sandbox, after putting that
+    /// topic's sandbox state (rate limiter, switches, seed data) back to where it started,
+    /// so a run never fails because of requests the learner sent earlier.
+    pub async fn run_topic_drills(&self, key: &str) -> Result<DrillRun> {
+        let topic = self.library.get(key).map_err(|_| Error::TopicNotFound(key.to_owned()))?;
+        let base_url = self.sandbox.get().ok_or(Error::SandboxNotRunning)?.base_url.clone();
+        let reset = format!("{base_url}/_dojo/topics/{}/reset", topic.front.id);
+        let answer = reqwest::Client::new()
+            .post(&reset)
+            .send()
+            .await
+            .map_err(|error| Error::Unreachable(format!("could not reset the sandbox for topic {}: {error}", topic.front.id)))?;
+        if !answer.status().is_success() {
+            return Err(Error::Unreachable(format!("the sandbox answered {} to POST {reset}", answer.status())));
+        }
+        self.run_drills(key, &base_url).await
+    }
+
     /// CSS for highlighted code, light and dark.
     pub fn syntax_css(&self) -> &'static str {
         highlight::stylesheet()

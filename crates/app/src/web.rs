@@ -1,6 +1,7 @@
 //! Web mode: the same app API over HTTP, plus the built UI, on loopback.
 //!
-//! `GET /api/topics`, `GET /api/topics/{key}`, `GET /api/syntax.css`; everything else is
+//! `GET /api/topics`, `GET /api/topics/{key}`, `GET /api/topics/{key}/drills`,
+//! `POST /api/topics/{key}/drills/run`, `GET /api/syntax.css`, sandbox and traffic routes; everything else is
 //! the UI from `ui/dist`. Errors are `application/problem+json`.
 
 use std::net::SocketAddr;
@@ -19,7 +20,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::console::{ConsoleRequest, ConsoleResponse};
 use crate::sandbox::SandboxInfo;
 use crate::traffic::{TraceView, TrafficEntry};
-use crate::{Dojo, Error, Problem, TopicIndex, TopicView};
+use crate::{DrillInfo, DrillRun, Dojo, Error, Problem, TopicIndex, TopicView};
 
 /// Where `make` puts the built UI, known at compile time for runs from the source tree.
 pub const DEFAULT_UI_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../ui/dist");
@@ -37,6 +38,8 @@ pub fn router(dojo: Dojo, ui_dir: &Path, port: u16) -> Router {
     Router::new()
         .route("/api/topics", get(topic_index))
         .route("/api/topics/{key}", get(topic))
+        .route("/api/topics/{key}/drills", get(drills))
+        .route("/api/topics/{key}/drills/run", post(run_drills))
         .route("/api/syntax.css", get(syntax_css))
         .route("/api/sandbox", get(sandbox_info))
         .route("/api/console/send", post(send_request))
@@ -118,6 +121,14 @@ async fn topic_index(State(dojo): State<Dojo>) -> Json<TopicIndex> {
 
 async fn topic(State(dojo): State<Dojo>, UrlPath(key): UrlPath<String>) -> Result<Json<TopicView>, Error> {
     dojo.topic(&key).map(Json)
+}
+
+async fn drills(State(dojo): State<Dojo>, UrlPath(key): UrlPath<String>) -> Result<Json<Vec<DrillInfo>>, Error> {
+    dojo.drills(&key).map(Json)
+}
+
+async fn run_drills(State(dojo): State<Dojo>, UrlPath(key): UrlPath<String>) -> Result<Json<DrillRun>, Error> {
+    dojo.run_topic_drills(&key).await.map(Json)
 }
 
 async fn syntax_css(State(dojo): State<Dojo>) -> Response {
