@@ -115,6 +115,11 @@ test("the sandbox runs inside the app and the console reaches it", async () => {
   // Topic 1's first "Try it" request (the login) runs through the app's console and
   // comes back with its status and a trace timeline.
   await browser.$('[data-topic-id="1"]').click();
+  // Wait for topic 1 to replace topic 17, or the click below could land on 17's console.
+  await browser.waitUntil(async () => (await browser.$("#topic-title").getText()) === "JWT-protected routes", {
+    timeout: WAIT_MS,
+    timeoutMsg: "topic 1 did not open",
+  });
   const run = browser.$(".rq-run");
   await run.waitForClickable({ timeout: WAIT_MS });
   await run.click();
