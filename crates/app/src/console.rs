@@ -133,14 +133,19 @@ impl Console {
     }
 
     fn resolve(&self, text: &str, variables: &[(String, String)], base_url: Option<&str>) -> Result<String> {
+        self.resolve_at(text, variables, base_url, 0)
+    }
+
+    /// Fills every `{{name}}` of `text`; `depth` counts how many variable definitions deep
+    /// this text is, so a definition that refers to itself stops.
+    fn resolve_at(&self, text: &str, variables: &[(String, String)], base_url: Option<&str>, depth: u8) -> Result<String> {
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
         while let Some(start) = rest.find("{{") {
             out.push_str(&rest[..start]);
             let after = &rest[start + 2..];
             let end = after.find("}}").ok_or_else(|| Error::Console("`{{` is never closed with `}}`".into()))?;
-            let name = after[..end].trim();
-            out.push_str(&self.value_of(name, variables, base_url, 0)?);
+            out.push_str(&self.value_of(after[..end].trim(), variables, base_url, depth)?);
             rest = &after[end + 2..];
         }
         out.push_str(rest);
@@ -166,17 +171,7 @@ impl Console {
                 return Err(Error::Console(format!("variable {{{{{name}}}}} refers to itself")));
             }
             // A definition may use other variables.
-            let mut resolved = String::new();
-            let mut rest = value.as_str();
-            while let Some(start) = rest.find("{{") {
-                resolved.push_str(&rest[..start]);
-                let after = &rest[start + 2..];
-                let Some(end) = after.find("}}") else { break };
-                resolved.push_str(&self.value_of(after[..end].trim(), variables, base_url, depth + 1)?);
-                rest = &after[end + 2..];
-            }
-            resolved.push_str(rest);
-            return Ok(resolved);
+            return self.resolve_at(value, variables, base_url, depth + 1);
         }
         if let Some((request, path)) = name.split_once(".response.") {
             let remembered = self.remembered.lock().unwrap_or_else(|p| p.into_inner());
@@ -236,7 +231,26 @@ fn describe(error: &reqwest::Error) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::select;
+    use super::{Console, select};
+
+    fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn definitions_may_use_other_variables_and_the_base_url() {
+        let console = Console::default();
+        let variables = vars(&[("login", "{{baseUrl}}/api/v1/auth/{{verb}}"), ("verb", "login")]);
+        let url = console.resolve("{{login}}?x=1", &variables, Some("http://127.0.0.1:9/")).expect("resolves");
+        assert_eq!(url, "http://127.0.0.1:9/api/v1/auth/login?x=1");
+    }
+
+    #[test]
+    fn a_definition_that_refers_to_itself_is_refused() {
+        let console = Console::default();
+        let error = console.resolve("{{a}}", &vars(&[("a", "{{a}}")]), None).expect_err("loops");
+        assert!(error.to_string().contains("refers to itself"), "{error}");
+    }
 
     #[test]
     fn selects_nested_fields_and_array_items() {
