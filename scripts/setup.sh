@@ -9,13 +9,14 @@ TOOLS_DIR=${TOOLS_DIR:-$HOME/.cache/backend-dojo/tools}
 TAURI_DRIVER_VERSION=2.1.0
 
 # Build: Tauri's WebKitGTK stack; libcurl, libxml2 and libclang for the drill engine
-# (the hurl crate). Test: a virtual display, the WebKit driver, Chromium.
+# (the hurl crate). Test: a virtual display, the WebKit driver, Chromium, poppler (PDF
+# checks), Redis (session and cache stores).
 APT_PACKAGES=(
   build-essential pkg-config curl wget file libssl-dev
   libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
   libcurl4-openssl-dev libxml2-dev libclang-dev
   xvfb xauth x11-apps imagemagick dbus-x11 at-spi2-core fonts-dejavu-core
-  webkit2gtk-driver chromium
+  webkit2gtk-driver chromium poppler-utils redis-server
 )
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }

@@ -1,0 +1,1 @@
+//! Exports of Backend Dojo content: PDF, Postman, .http and Markdown.

@@ -1,0 +1,1 @@
+//! Study data: progress, notes, flashcards scheduled with FSRS, STAR stories, mock interviews.
