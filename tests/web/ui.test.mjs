@@ -4,70 +4,31 @@
 // highlighted code, the theme switch and the keyboard, the "Try it" request console with
 // its trace timeline, a topic's drills run from the page, the live traffic view and the
 // status bar. Expected titles and requests are read from the same server's API, so the
-// tests follow the content instead of copying it.
-//
-//   DOJO_BIN       the dojo binary (default ~/.cache/backend-dojo/target/debug/dojo)
-//   CHROMIUM       the browser (default /usr/bin/chromium); nothing is ever downloaded
-//   ARTIFACTS_DIR  where screenshots go (default tests/web/artifacts/)
+// tests follow the content instead of copying it. The server and browser come from
+// `harness.mjs`.
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { homedir, tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
-
-const HERE = dirname(fileURLToPath(import.meta.url));
-const DOJO_BIN =
-  process.env.DOJO_BIN || join(homedir(), ".cache", "backend-dojo", "target", "debug", "dojo");
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
-const ARTIFACTS_DIR = process.env.ARTIFACTS_DIR || join(HERE, "artifacts");
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-const WAIT_MS = 15_000; // how long any one expectation may take to come true
-const STARTUP_MS = 60_000; // a debug build's first start can be slow
-const TEST_MS = 90_000;
+import {
+  TEST_MS,
+  dojo,
+  escapeRegExp,
+  eventually,
+  getJson,
+  openPage,
+  screenshot,
+  useDojo,
+} from "./harness.mjs";
 
 const TOPIC_ENTRY = "[data-topic-id]";
 const HIGHLIGHTED = 'pre code span[class*="hl-"]';
 
-/** @type {{ child: import("node:child_process").ChildProcess, url: string, dataDir: string }} */
-let dojo;
-/** @type {import("playwright-core").Browser} */
-let browser;
 /** Topics in sidebar order, as the API lists them. */
 let topics = [];
 
-before(async () => {
-  dojo = await startDojo();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
+useDojo(async () => {
   const index = await getJson("api/topics");
   topics = index.groups.flatMap((group) => group.topics);
-});
-
-after(async () => {
-  await browser?.close();
-  if (dojo) {
-    await stopDojo(dojo.child);
-    await rm(dojo.dataDir, { recursive: true, force: true });
-  }
 });
 
 test("the sidebar lists all 33 topics, grouped", { timeout: TEST_MS }, async (t) => {
@@ -150,7 +111,6 @@ test("an unknown topic shows the server's explanation", { timeout: TEST_MS }, as
 });
 
 test("the theme toggle switches light and dark", { timeout: TEST_MS }, async (t) => {
-  await mkdir(ARTIFACTS_DIR, { recursive: true });
   const page = await openPage(t, { colorScheme: "light" });
   await page.goto(`${dojo.url}#/topic/1`);
   await eventually(
@@ -233,8 +193,38 @@ test("keyboard: / focuses the filter, arrows open topics", { timeout: TEST_MS },
   await eventually(() => visible.count(), (n) => n === 33, "all topics back");
 });
 
+test("Ctrl+K opens the command palette and jumps to a topic", { timeout: TEST_MS }, async (t) => {
+  const page = await openPage(t);
+  await page.goto(`${dojo.url}#/topic/${topics[0].slug}`);
+  const heading = page.getByRole("heading", { level: 1 });
+  await eventually(() => heading.innerText(), (text) => text === topics[0].title, "topic 1");
+
+  await page.keyboard.press("Control+k");
+  const palette = page.getByRole("dialog", { name: "Command palette" });
+  const input = palette.getByRole("combobox");
+  await eventually(() => input.evaluate((el) => el === document.activeElement), (yes) => yes, "focus in palette");
+
+  // The open topic's sections are reachable too.
+  const sectionRows = palette.locator('[data-kind="section"]');
+  await eventually(() => sectionRows.count(), (n) => n > 0, "sections of the open topic");
+
+  const target = topics.find((topic) => topic.id === 17);
+  await input.fill(target.title.split(" ")[0].toLowerCase());
+  const first = palette.getByRole("option").first();
+  await eventually(() => first.innerText(), (text) => text.includes(target.title), "best match first");
+  await screenshot(page, "palette.png", { fullPage: false });
+  await page.keyboard.press("Enter");
+  await eventually(() => heading.innerText(), (text) => text === target.title, "topic 17 opened");
+  assert.equal(await palette.count(), 0, "the palette closes after running an item");
+
+  // Escape closes it and gives focus back.
+  await page.keyboard.press("Control+k");
+  await eventually(() => palette.count(), (n) => n === 1, "palette open again");
+  await page.keyboard.press("Escape");
+  await eventually(() => palette.count(), (n) => n === 0, "palette closed by Escape");
+});
+
 test("topic 17's console runs until the rate limiter answers 429", { timeout: TEST_MS }, async (t) => {
-  await mkdir(ARTIFACTS_DIR, { recursive: true });
   const base = await sandboxBase();
   const view = await getJson("api/topics/17");
   // The sandbox's own tooling (a reset among the requests, say) never spends a token.
@@ -335,7 +325,6 @@ test("topic 1: log in, then /me answers 200 through the handler", { timeout: TES
 });
 
 test("topic 29's drills all pass against the embedded sandbox", { timeout: TEST_MS }, async (t) => {
-  await mkdir(ARTIFACTS_DIR, { recursive: true });
   const drills = await getJson("api/topics/29/drills");
   assert.ok(drills.length > 0, "topic 29 has drills");
   const title = topics.find((topic) => topic.id === 29).title;
@@ -374,7 +363,6 @@ test("topic 29's drills all pass against the embedded sandbox", { timeout: TEST_
 });
 
 test("the traffic view shows a request sent from outside the app", { timeout: TEST_MS }, async (t) => {
-  await mkdir(ARTIFACTS_DIR, { recursive: true });
   const info = await getJson("api/sandbox");
   const base = info.base_url.replace(/\/+$/, "");
   await resetTopic(base, 17);
@@ -480,129 +468,4 @@ async function runCard(card, { keyboard = false } = {}) {
   );
   if ((await card.getAttribute("data-phase")) === "error") return null;
   return Number(await card.locator(".rq-status-line").getAttribute("data-status"));
-}
-
-async function startDojo() {
-  if (!existsSync(DOJO_BIN)) {
-    throw new Error(`No dojo binary at ${DOJO_BIN}: build it, or point DOJO_BIN at it.`);
-  }
-  // Any study data the server writes goes to a scratch directory, not the learner's own.
-  const dataDir = await mkdtemp(join(tmpdir(), "dojo-web-test-"));
-  const child = spawn(DOJO_BIN, ["serve", "--port", "0"], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, XDG_DATA_HOME: dataDir, XDG_CONFIG_HOME: dataDir },
-  });
-
-  let stderr = "";
-  child.stderr.setEncoding("utf8");
-  child.stderr.on("data", (chunk) => {
-    stderr = (stderr + chunk).slice(-4000);
-  });
-
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`dojo serve printed no address within ${STARTUP_MS} ms\n${stderr}`));
-    }, STARTUP_MS);
-    // Reading every line also keeps the pipe drained for as long as the server runs.
-    createInterface({ input: child.stdout }).on("line", (line) => {
-      // The sandbox prints its own address too; the UI is the "web mode" one.
-      const found = /web mode: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(line);
-      if (found) {
-        clearTimeout(timer);
-        resolve(found[1]);
-      }
-    });
-    child.once("error", (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.once("exit", (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`dojo serve exited (${code ?? signal}) before it was ready\n${stderr}`));
-    });
-  });
-  return { child, url, dataDir };
-}
-
-async function stopDojo(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGTERM");
-  const force = setTimeout(() => child.kill("SIGKILL"), 5_000);
-  await exited;
-  clearTimeout(force);
-}
-
-async function getJson(path) {
-  const response = await fetch(new URL(path, dojo.url));
-  assert.equal(response.status, 200, `GET /${path}`);
-  return response.json();
-}
-
-/** A fresh browser context per test, so stored themes never leak between tests. */
-async function openPage(t, { colorScheme = "light", viewport = { width: 1280, height: 800 } } = {}) {
-  const context = await browser.newContext({ viewport, colorScheme, reducedMotion: "reduce" });
-  context.setDefaultTimeout(WAIT_MS);
-  const page = await context.newPage();
-  const crashes = [];
-  const elsewhere = [];
-  page.on("pageerror", (err) => crashes.push(err));
-  // Everything works offline: the page may only load from the server that served it.
-  page.on("request", (request) => {
-    const url = request.url();
-    if (!url.startsWith(dojo.url) && !url.startsWith("data:")) elsewhere.push(url);
-  });
-  t.after(async () => {
-    await context.close();
-    assert.deepEqual(crashes.map(String), [], "the page threw no uncaught errors");
-    assert.deepEqual(elsewhere, [], "the page loaded nothing from other origins");
-  });
-  return page;
-}
-
-/**
- * A whole-page screenshot is taken by growing the window to the page's height, so the
- * status bar, fixed to the bottom of the window, lands at the bottom of the picture.
- */
-async function screenshot(page, name, { fullPage = true } = {}) {
-  await page.evaluate(() => document.fonts.ready);
-  const path = join(ARTIFACTS_DIR, name);
-  const viewport = page.viewportSize();
-  if (!fullPage || !viewport) {
-    await page.screenshot({ path });
-    return;
-  }
-  const height = await page.evaluate(() => document.documentElement.scrollHeight);
-  await page.setViewportSize({ width: viewport.width, height: Math.max(height, viewport.height) });
-  try {
-    await page.screenshot({ path });
-  } finally {
-    await page.setViewportSize(viewport);
-  }
-}
-
-/**
- * Reads a value until it satisfies `check`, like an expect-style poll: the UI updates
- * asynchronously, so every assertion about the page waits for it to settle.
- */
-async function eventually(read, check, what, timeout = WAIT_MS) {
-  const deadline = Date.now() + timeout;
-  let last;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      last = await read();
-      if (check(last)) return last;
-    } catch (err) {
-      last = `error: ${err.message}`;
-    }
-    if (Date.now() > deadline) {
-      assert.fail(`${what}: still ${JSON.stringify(last)} after ${timeout} ms`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, Math.min(25 * 2 ** attempt, 250)));
-  }
-}
-
-function escapeRegExp(text) {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

@@ -4,6 +4,7 @@ import App from "./App.svelte";
 import { applyTheme, initialTheme } from "./lib/theme";
 import "./styles/app.css";
 import "./styles/sandbox.css";
+import "./styles/study.css";
 
 // Set the theme before the first render so a stored choice never flashes the other one.
 applyTheme(initialTheme());
