@@ -10,6 +10,15 @@ const COMMANDS: &[&str] = &[
     "traffic",
     "drills",
     "run_drills",
+    "dashboard",
+    "topic_opened",
+    "set_topic_state",
+    "note",
+    "save_note",
+    "search",
+    "review_queue",
+    "review_card",
+    "add_card",
 ];
 
 fn main() {

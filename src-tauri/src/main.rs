@@ -6,7 +6,10 @@
 use dojo_app::console::{ConsoleRequest, ConsoleResponse};
 use dojo_app::sandbox::{self, SandboxInfo, SandboxOptions};
 use dojo_app::traffic::{TraceView, TrafficEntry};
-use dojo_app::{DrillInfo, DrillRun, Dojo, Problem, TopicIndex, TopicView};
+use dojo_app::{
+    CardView, DashboardView, DrillInfo, DrillRun, Dojo, NewCard, NoteView, Problem, ProgressView,
+    ReviewGrade, ReviewQueue, SearchResult, TopicIndex, TopicState, TopicView,
+};
 use tauri::{Emitter as _, Manager as _, State};
 
 #[tauri::command]
@@ -54,8 +57,53 @@ async fn run_drills(dojo: State<'_, Dojo>, key: String) -> Result<DrillRun, Prob
     dojo.run_topic_drills(&key).await.map_err(|error| error.problem())
 }
 
+#[tauri::command]
+fn dashboard(dojo: State<'_, Dojo>) -> Result<DashboardView, Problem> {
+    dojo.dashboard().map_err(|error| error.problem())
+}
+
+#[tauri::command]
+fn topic_opened(dojo: State<'_, Dojo>, key: String) -> Result<ProgressView, Problem> {
+    dojo.topic_opened(&key).map_err(|error| error.problem())
+}
+
+#[tauri::command]
+fn set_topic_state(dojo: State<'_, Dojo>, key: String, state: TopicState) -> Result<ProgressView, Problem> {
+    dojo.set_topic_state(&key, state).map_err(|error| error.problem())
+}
+
+#[tauri::command]
+fn note(dojo: State<'_, Dojo>, key: String) -> Result<NoteView, Problem> {
+    dojo.note(&key).map_err(|error| error.problem())
+}
+
+#[tauri::command]
+fn save_note(dojo: State<'_, Dojo>, key: String, markdown: String) -> Result<NoteView, Problem> {
+    dojo.save_note(&key, &markdown).map_err(|error| error.problem())
+}
+
+#[tauri::command]
+fn search(dojo: State<'_, Dojo>, query: String) -> Result<Vec<SearchResult>, Problem> {
+    dojo.search(&query).map_err(|error| error.problem())
+}
+
+#[tauri::command]
+fn review_queue(dojo: State<'_, Dojo>) -> Result<ReviewQueue, Problem> {
+    dojo.review_queue().map_err(|error| error.problem())
+}
+
+#[tauri::command]
+fn review_card(dojo: State<'_, Dojo>, card_id: i64, grade: ReviewGrade) -> Result<ReviewQueue, Problem> {
+    dojo.review(card_id, grade).map_err(|error| error.problem())
+}
+
+#[tauri::command]
+fn add_card(dojo: State<'_, Dojo>, key: String, card: NewCard) -> Result<CardView, Problem> {
+    dojo.add_card(&key, &card).map_err(|error| error.problem())
+}
+
 fn main() {
-    let dojo = match Dojo::load() {
+    let dojo = match Dojo::load_with_default_study() {
         Ok(dojo) => dojo,
         Err(error) => {
             eprintln!("backend dojo: {error}");
@@ -90,7 +138,16 @@ fn main() {
             trace,
             traffic,
             drills,
-            run_drills
+            run_drills,
+            dashboard,
+            topic_opened,
+            set_topic_state,
+            note,
+            save_note,
+            search,
+            review_queue,
+            review_card,
+            add_card
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

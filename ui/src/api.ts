@@ -176,6 +176,32 @@ export function normaliseTrace(view: TraceView): TraceView {
   };
 }
 
+/** How web mode reaches the app method a Tauri command wraps. */
+export interface HttpRoute {
+  method: "GET" | "POST" | "PUT" | "DELETE";
+  path: string;
+  body?: unknown;
+}
+
+/**
+ * One call into the app: the Tauri command `name` with `args` in the desktop app, the
+ * HTTP route in web mode. Feature modules (`studyApi.ts`) build on this.
+ */
+export async function callApp<T>(
+  name: string,
+  args: Record<string, unknown>,
+  route: HttpRoute,
+): Promise<T> {
+  if (inDesktopApp()) return command<T>(name, args);
+  const init: RequestInit = { method: route.method, headers: { Accept: "application/json" } };
+  if (route.body !== undefined) {
+    init.headers = { Accept: "application/json", "Content-Type": "application/json" };
+    init.body = JSON.stringify(route.body);
+  }
+  const response = await send(route.path, init);
+  return readJson<T>(route.path, response);
+}
+
 /** The stylesheet for highlighted code, with rules for both themes. */
 export function syntaxCss(): Promise<string> {
   if (inDesktopApp()) return command<string>("syntax_css");

@@ -22,6 +22,11 @@ pub enum Error {
     Unreachable(String),
     #[error("{0:?} is not a server address; give one like http://127.0.0.1:3000")]
     BadBaseUrl(String),
+    /// The study database could not be opened; the reason is in the message.
+    #[error("study data is not available: {0}")]
+    StudyUnavailable(String),
+    #[error(transparent)]
+    Study(#[from] dojo_study::Error),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -48,9 +53,14 @@ impl Error {
     /// terminal, not in the answer.
     pub fn problem(&self) -> Problem {
         let status = self.status();
-        if status >= 500 && !matches!(self, Error::Unreachable(_) | Error::SandboxNotRunning) {
+        let shown_as_is =
+            matches!(self, Error::Unreachable(_) | Error::SandboxNotRunning | Error::StudyUnavailable(_));
+        if status >= 500 && !shown_as_is {
             eprintln!("backend dojo: {self}");
-            let detail = "Backend Dojo could not load its content; the terminal running it has the details.";
+            let detail = match self {
+                Error::Study(_) => "Backend Dojo could not read or write its study data; the terminal running it has the details.",
+                _ => "Backend Dojo could not load its content; the terminal running it has the details.",
+            };
             return Problem::new(status, self.title(), detail);
         }
         Problem::new(status, self.title(), &self.to_string())
@@ -64,6 +74,8 @@ impl Error {
             Error::Unreachable(_) => 502,
             Error::SandboxNotRunning => 503,
             Error::Content(_) => 500,
+            Error::StudyUnavailable(_) => 503,
+            Error::Study(error) => study_status(error),
         }
     }
 
@@ -77,6 +89,22 @@ impl Error {
             Error::Unreachable(_) => "The server could not be reached",
             Error::SandboxNotRunning => "Sandbox not running",
             Error::Content(_) => "Content could not be loaded",
+            Error::StudyUnavailable(_) => "Study data not available",
+            Error::Study(error) => match study_status(error) {
+                404 => "Not found",
+                422 => "Not saved",
+                _ => "Study data error",
+            },
         }
+    }
+}
+
+/// Which study errors are the learner's input (4xx) and which are the database's (5xx).
+fn study_status(error: &dojo_study::Error) -> u16 {
+    use dojo_study::Error as E;
+    match error {
+        E::UnknownTopic(_) | E::CardNotFound(_) | E::StoryNotFound(_) | E::InterviewNotFound(_) => 404,
+        E::Invalid(_) | E::Import(_) => 422,
+        _ => 500,
     }
 }

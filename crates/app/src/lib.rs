@@ -6,6 +6,7 @@ pub mod console;
 pub mod drills;
 mod error;
 pub mod sandbox;
+pub mod study;
 pub mod traffic;
 mod views;
 pub mod web;
@@ -19,10 +20,13 @@ use dojo_content::{Library, SectionKind, highlight, http_file, render};
 
 use console::{Console, ConsoleRequest, ConsoleResponse};
 use sandbox::{Sandbox, SandboxInfo, SandboxLink};
+use study::StudySlot;
 use traffic::{TraceView, TrafficEntry};
 
 pub use drills::{AssertCheck, DrillInfo, DrillResult, DrillRun, DrillStep, StepOutcome};
 pub use error::{Error, Problem, Result};
+pub use dojo_study::{CardView, NoteView, ProgressView, ReviewGrade, TopicState};
+pub use study::{DashboardView, NewCard, ReviewQueue, SearchResult};
 pub use views::{GroupView, SectionView, TopicIndex, TopicSummary, TopicView, TryRequest};
 
 /// Everything the UI can ask for. Cheap to clone.
@@ -31,18 +35,40 @@ pub struct Dojo {
     library: Arc<Library>,
     sandbox: Arc<OnceLock<SandboxLink>>,
     console: Arc<Console>,
+    study: StudySlot,
 }
 
 /// How many traffic entries the traffic view starts with.
 const TRAFFIC_SHOWN: usize = 200;
 
 impl Dojo {
-    /// Loads the topics compiled into the binary.
+    /// Loads the topics compiled into the binary, without study data (for commands that
+    /// only read topics or run drills).
     pub fn load() -> Result<Dojo> {
+        Dojo::assemble(Library::embedded()?, StudySlot::not_opened())
+    }
+
+    /// Loads the topics and opens the learner's study database, bringing its cards and
+    /// search index up to date. When the database cannot be opened the app still runs;
+    /// study calls then say why they fail.
+    pub fn load_with_study(study: dojo_study::Result<dojo_study::Study>) -> Result<Dojo> {
+        let library = Library::embedded()?;
+        let study = StudySlot::open(study, &library);
+        Dojo::assemble(library, study)
+    }
+
+    /// [`Dojo::load_with_study`] with the database in its default place: `DOJO_DATA_DIR`,
+    /// else the operating system's data folder.
+    pub fn load_with_default_study() -> Result<Dojo> {
+        Dojo::load_with_study(dojo_study::Study::open_default())
+    }
+
+    fn assemble(library: Library, study: StudySlot) -> Result<Dojo> {
         Ok(Dojo {
-            library: Arc::new(Library::embedded()?),
+            library: Arc::new(library),
             sandbox: Arc::new(OnceLock::new()),
             console: Arc::new(Console::default()),
+            study,
         })
     }
 
@@ -208,11 +234,17 @@ impl Dojo {
         if !answer.status().is_success() {
             return Err(Error::Unreachable(format!("the sandbox answered {} to POST {reset}", answer.status())));
         }
-        self.run_drills(key, &base_url).await
+        let run = self.run_drills(key, &base_url).await?;
+        self.record_drills(topic.front.id, count(run.passed_count()), count(run.drills.len()));
+        Ok(run)
     }
 
     /// CSS for highlighted code, light and dark.
     pub fn syntax_css(&self) -> &'static str {
         highlight::stylesheet()
     }
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }

@@ -166,7 +166,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve { port, bind, ui_dir } => {
-            let dojo = Dojo::load().map_err(|e| e.to_string())?;
+            let dojo = Dojo::load_with_default_study().map_err(|e| e.to_string())?;
             if !ui_dir.join("index.html").is_file() {
                 return Err(format!("no built UI in {}; run `make run`, or pass --ui-dir", ui_dir.display()));
             }

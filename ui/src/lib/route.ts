@@ -1,20 +1,24 @@
 // Hash routes, so a reload (or a link pasted into the desktop app) lands on the same topic.
-//   (empty)           the welcome page
+//   (empty)           the dashboard
 //   #/topic/<key>     a topic, by slug (canonical) or by id
 //   #/traffic         the live list of every request the sandbox sees
+//   #/review          flashcard review
 
 export type Route =
   | { kind: "home" }
   | { kind: "topic"; key: string }
   | { kind: "traffic" }
+  | { kind: "review" }
   | { kind: "unknown" };
 
 export const TRAFFIC_HREF = "#/traffic";
+export const REVIEW_HREF = "#/review";
 
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, "");
   if (path === "" || path === "/") return { kind: "home" };
   if (path === "/traffic" || path === "/traffic/") return { kind: "traffic" };
+  if (path === "/review" || path === "/review/") return { kind: "review" };
   const match = /^\/topic\/([^/?#]+)\/?$/.exec(path);
   if (!match) return { kind: "unknown" };
   let key: string;

@@ -1,8 +1,11 @@
 //! Web mode: the same app API over HTTP, plus the built UI, on loopback.
 //!
 //! `GET /api/topics`, `GET /api/topics/{key}`, `GET /api/topics/{key}/drills`,
-//! `POST /api/topics/{key}/drills/run`, `GET /api/syntax.css`, sandbox and traffic routes; everything else is
-//! the UI from `ui/dist`. Errors are `application/problem+json`.
+//! `POST /api/topics/{key}/drills/run`, `GET /api/syntax.css`, sandbox and traffic routes,
+//! study routes (`study`); everything else is the UI from `ui/dist`. Errors are
+//! `application/problem+json`.
+
+mod study;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -46,6 +49,7 @@ pub fn router(dojo: Dojo, ui_dir: &Path, port: u16) -> Router {
         .route("/api/traces/{id}", get(trace))
         .route("/api/traffic", get(traffic))
         .route("/api/traffic/events", get(traffic_events))
+        .merge(study::routes())
         .route("/api/{*rest}", get(unknown_api))
         .fallback_service(ui)
         .with_state(dojo)
@@ -143,9 +147,7 @@ async fn send_request(
     State(dojo): State<Dojo>,
     body: Result<Json<ConsoleRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<ConsoleResponse>, Response> {
-    let Json(request) = body.map_err(|rejection| {
-        problem(StatusCode::BAD_REQUEST, "Bad console request", &rejection.body_text())
-    })?;
+    let request = json_body(body, "Bad console request")?;
     dojo.send_request(&request).await.map(Json).map_err(IntoResponse::into_response)
 }
 
@@ -176,12 +178,26 @@ impl IntoResponse for Error {
     }
 }
 
+/// Lets handlers that already answer with a `Response` use `?` on app calls.
+impl From<Error> for Response {
+    fn from(error: Error) -> Response {
+        error.into_response()
+    }
+}
+
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_string(&self).unwrap_or_default();
         (status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response()
     }
+}
+
+/// A JSON body, or a problem titled `title` that says why it was refused: 400 for broken
+/// JSON, 415 for another content type, 422 for JSON of the wrong shape.
+fn json_body<T>(body: Result<Json<T>, axum::extract::rejection::JsonRejection>, title: &str) -> Result<T, Response> {
+    body.map(|Json(value)| value)
+        .map_err(|rejection| problem(rejection.status(), title, &rejection.body_text()))
 }
 
 fn problem(status: StatusCode, title: &str, detail: &str) -> Response {
