@@ -8,12 +8,12 @@ export DOJO_BIN := $(CARGO_TARGET_DIR)/debug/dojo
 export DOJO_DESKTOP_BIN := $(CARGO_TARGET_DIR)/debug/backend-dojo
 export TAURI_DRIVER := $(TOOLS_DIR)/bin/tauri-driver
 
-.PHONY: run test setup ui build test-rust test-ui test-desktop
+.PHONY: run test setup ui build test-rust test-ui test-desktop test-postman
 
 run: build
 	@scripts/run.sh
 
-test: build test-rust test-ui test-desktop
+test: build test-rust test-ui test-postman test-desktop
 
 setup:
 	@scripts/setup.sh
@@ -30,6 +30,10 @@ test-rust: build
 test-ui: build
 	cd ui && npm run --silent check
 	cd tests/web && node --test --test-reporter=spec
+
+# The exported Postman collection, run by newman against a fresh sandbox.
+test-postman: build
+	cd tests/postman && node --test --test-reporter=spec
 
 test-desktop: build
 	cd tests/desktop && node --test --test-reporter=spec

@@ -65,4 +65,5 @@ install_system_packages
 install_npm_packages ui
 install_npm_packages tests/web
 install_npm_packages tests/desktop
+install_npm_packages tests/postman
 install_tauri_driver

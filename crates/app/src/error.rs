@@ -27,6 +27,13 @@ pub enum Error {
     StudyUnavailable(String),
     #[error(transparent)]
     Study(#[from] dojo_study::Error),
+    #[error("no export has the id {0}; the app keeps the last few")]
+    ExportNotFound(u32),
+    #[error("export {0} is not finished yet")]
+    ExportNotReady(u32),
+    /// An export request the exporter cannot make: the message says why.
+    #[error("{0}")]
+    BadExport(String),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -75,6 +82,9 @@ impl Error {
             Error::SandboxNotRunning => 503,
             Error::Content(_) => 500,
             Error::StudyUnavailable(_) => 503,
+            Error::ExportNotFound(_) => 404,
+            Error::ExportNotReady(_) => 409,
+            Error::BadExport(_) => 422,
             Error::Study(error) => study_status(error),
         }
     }
@@ -90,6 +100,9 @@ impl Error {
             Error::SandboxNotRunning => "Sandbox not running",
             Error::Content(_) => "Content could not be loaded",
             Error::StudyUnavailable(_) => "Study data not available",
+            Error::ExportNotFound(_) => "Export not found",
+            Error::ExportNotReady(_) => "Export not ready",
+            Error::BadExport(_) => "Export not possible",
             Error::Study(error) => match study_status(error) {
                 404 => "Not found",
                 422 => "Not saved",

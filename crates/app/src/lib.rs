@@ -4,6 +4,7 @@
 pub mod check;
 pub mod console;
 pub mod drills;
+pub mod export;
 mod error;
 pub mod sandbox;
 pub mod study;
@@ -26,6 +27,7 @@ use traffic::{TraceView, TrafficEntry};
 pub use drills::{AssertCheck, DrillInfo, DrillResult, DrillRun, DrillStep, StepOutcome};
 pub use error::{Error, Problem, Result};
 pub use dojo_study::{CardView, NoteView, ProgressView, ReviewGrade, TopicState};
+pub use export::{ExportJob, ExportRequest};
 pub use study::{DashboardView, NewCard, ReviewQueue, SearchResult};
 pub use views::{GroupView, SectionView, TopicIndex, TopicSummary, TopicView, TryRequest};
 
@@ -36,6 +38,7 @@ pub struct Dojo {
     sandbox: Arc<OnceLock<SandboxLink>>,
     console: Arc<Console>,
     study: StudySlot,
+    exports: Arc<export::ExportJobs>,
 }
 
 /// How many traffic entries the traffic view starts with.
@@ -69,6 +72,7 @@ impl Dojo {
             sandbox: Arc::new(OnceLock::new()),
             console: Arc::new(Console::default()),
             study,
+            exports: Arc::default(),
         })
     }
 

@@ -94,7 +94,7 @@ pub struct NewCard {
 }
 
 impl Dojo {
-    fn study(&self) -> Result<&Study> {
+    pub(crate) fn study(&self) -> Result<&Study> {
         match &self.study {
             StudySlot::Open(study) => Ok(study),
             StudySlot::Unavailable(why) => Err(Error::StudyUnavailable(why.to_string())),

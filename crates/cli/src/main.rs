@@ -1,5 +1,7 @@
 //! `dojo`: Backend Dojo from a terminal. Every command is a thin call into `dojo_app`.
 
+mod export;
+
 use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -71,6 +73,12 @@ enum Command {
         /// The built UI (`ui/dist`).
         #[arg(long, env = "DOJO_UI_DIR", default_value = web::DEFAULT_UI_DIR)]
         ui_dir: PathBuf,
+    },
+    /// Export topics: PDF (cheat sheet, study guide, interview report), Postman, .http,
+    /// Markdown, or the sandbox's OpenAPI document.
+    Export {
+        #[command(subcommand)]
+        what: export::ExportCommand,
     },
 }
 
@@ -188,6 +196,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
             })?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Export { what } => export::run(what),
     }
 }
 

@@ -5,6 +5,7 @@
 //! study routes (`study`); everything else is the UI from `ui/dist`. Errors are
 //! `application/problem+json`.
 
+mod export;
 mod study;
 
 use std::net::SocketAddr;
@@ -50,6 +51,7 @@ pub fn router(dojo: Dojo, ui_dir: &Path, port: u16) -> Router {
         .route("/api/traffic", get(traffic))
         .route("/api/traffic/events", get(traffic_events))
         .merge(study::routes())
+        .merge(export::routes())
         .route("/api/{*rest}", get(unknown_api))
         .fallback_service(ui)
         .with_state(dojo)
