@@ -13,6 +13,12 @@ const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
 const LIGHT_THEME: &str = "InspiredGitHub";
 const DARK_THEME: &str = "base16-ocean.dark";
 
+/// The code background of the UI's light and dark themes (`--code-bg` in the UI's CSS).
+const LIGHT_CODE_BACKGROUND: Rgb = Rgb(0xf6, 0xf8, 0xfa);
+const DARK_CODE_BACKGROUND: Rgb = Rgb(0x16, 0x1a, 0x21);
+/// WCAG AA asks 4.5:1 for normal text; a little above leaves room for rounding.
+const MIN_CONTRAST: f64 = 4.6;
+
 static SYNTAXES: LazyLock<SyntaxSet> = LazyLock::new(SyntaxSet::load_defaults_newlines);
 
 static STYLESHEET: LazyLock<String> = LazyLock::new(|| {
@@ -22,8 +28,10 @@ static STYLESHEET: LazyLock<String> = LazyLock::new(|| {
             .expect("the bundled themes convert to CSS")
     };
     let mut out = String::from("/* Backend Dojo code colours: light by default, dark under data-theme=\"dark\". */\n");
-    out.push_str(&scope_selectors(&css(LIGHT_THEME), ":root:not([data-theme=\"dark\"])"));
-    out.push_str(&scope_selectors(&css(DARK_THEME), ":root[data-theme=\"dark\"]"));
+    let light = readable(&css(LIGHT_THEME), LIGHT_CODE_BACKGROUND);
+    let dark = readable(&css(DARK_THEME), DARK_CODE_BACKGROUND);
+    out.push_str(&scope_selectors(&light, ":root:not([data-theme=\"dark\"])"));
+    out.push_str(&scope_selectors(&dark, ":root[data-theme=\"dark\"]"));
     out
 });
 
@@ -100,6 +108,81 @@ fn scope_selectors(css: &str, scope: &str) -> String {
     out
 }
 
+/// An sRGB colour.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Rgb(u8, u8, u8);
+
+impl Rgb {
+    fn parse_hex(hex: &str) -> Option<Rgb> {
+        let hex = hex.strip_prefix('#')?;
+        if hex.len() != 6 {
+            return None;
+        }
+        let byte = |at: usize| u8::from_str_radix(hex.get(at..at + 2)?, 16).ok();
+        Some(Rgb(byte(0)?, byte(2)?, byte(4)?))
+    }
+
+    fn hex(self) -> String {
+        format!("#{:02x}{:02x}{:02x}", self.0, self.1, self.2)
+    }
+
+    /// WCAG relative luminance.
+    fn luminance(self) -> f64 {
+        let channel = |c: u8| {
+            let c = f64::from(c) / 255.0;
+            if c <= 0.039_28 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) }
+        };
+        0.2126 * channel(self.0) + 0.7152 * channel(self.1) + 0.0722 * channel(self.2)
+    }
+
+    fn contrast(self, other: Rgb) -> f64 {
+        let (a, b) = (self.luminance(), other.luminance());
+        (a.max(b) + 0.05) / (a.min(b) + 0.05)
+    }
+
+    /// Moves a step of the way towards `target`.
+    fn towards(self, target: Rgb, step: f64) -> Rgb {
+        let mix = |from: u8, to: u8| {
+            let value = f64::from(from) + (f64::from(to) - f64::from(from)) * step;
+            // The value stays within 0..=255: it lies between two bytes.
+            value.round().clamp(0.0, 255.0) as u8
+        };
+        Rgb(mix(self.0, target.0), mix(self.1, target.1), mix(self.2, target.2))
+    }
+}
+
+/// Rewrites every text colour of a theme's stylesheet that is too faint on `background`
+/// (and on the theme's own background) so it reaches [`MIN_CONTRAST`]: colours move towards
+/// black on a light background and towards white on a dark one, keeping their hue.
+fn readable(css: &str, background: Rgb) -> String {
+    let theme_background = css
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("background-color:"))
+        .and_then(|value| Rgb::parse_hex(value.trim().trim_end_matches(';')));
+    let backgrounds: Vec<Rgb> = std::iter::once(background).chain(theme_background).collect();
+    let target = if background.luminance() > 0.5 { Rgb(0, 0, 0) } else { Rgb(255, 255, 255) };
+    let fix = |colour: Rgb| {
+        let mut colour = colour;
+        for _ in 0..40 {
+            if backgrounds.iter().all(|bg| colour.contrast(*bg) >= MIN_CONTRAST) {
+                break;
+            }
+            colour = colour.towards(target, 0.08);
+        }
+        colour
+    };
+    css.lines()
+        .map(|line| {
+            let trimmed = line.trim_start();
+            let Some(value) = trimmed.strip_prefix("color:") else { return format!("{line}\n") };
+            match Rgb::parse_hex(value.trim().trim_end_matches(';')) {
+                Some(colour) => format!(" color: {};\n", fix(colour).hex()),
+                None => format!("{line}\n"),
+            }
+        })
+        .collect()
+}
+
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -130,6 +213,32 @@ mod tests {
     #[test]
     fn unknown_languages_are_escaped_not_coloured() {
         assert_eq!(highlight("<b>&</b>", "brainfuck-ish"), "&lt;b&gt;&amp;&lt;/b&gt;");
+    }
+
+    #[test]
+    fn every_code_colour_is_readable_on_the_code_background() {
+        let css = stylesheet();
+        let (light, dark) = css.split_once(":root[data-theme=\"dark\"]").expect("a dark part");
+        for (part, background) in [(light, LIGHT_CODE_BACKGROUND), (dark, DARK_CODE_BACKGROUND)] {
+            let colours: Vec<Rgb> = part
+                .lines()
+                .filter_map(|line| line.trim().strip_prefix("color:"))
+                .filter_map(|value| Rgb::parse_hex(value.trim().trim_end_matches(';')))
+                .collect();
+            assert!(colours.len() > 10, "the theme has colours");
+            for colour in colours {
+                let ratio = colour.contrast(background);
+                assert!(ratio >= 4.5, "{} on {} is {ratio:.2}:1", colour.hex(), background.hex());
+            }
+        }
+    }
+
+    #[test]
+    fn contrast_ratio_matches_the_wcag_formula() {
+        let black = Rgb(0, 0, 0);
+        let white = Rgb(255, 255, 255);
+        assert!((black.contrast(white) - 21.0).abs() < 1e-9);
+        assert!((Rgb(0x76, 0x76, 0x76).contrast(white) - 4.54).abs() < 0.01);
     }
 
     #[test]

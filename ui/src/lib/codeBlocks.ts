@@ -35,6 +35,11 @@ export function codeBlocks(root: HTMLElement): { destroy(): void } {
     if (!code || pre.querySelector(":scope > .code-bar")) continue;
 
     const name = languageName(pre.dataset.lang);
+    // Long lines scroll sideways: keyboard users reach the block with Tab and scroll it
+    // with the arrow keys.
+    code.tabIndex = 0;
+    code.setAttribute("role", "region");
+    code.setAttribute("aria-label", `${name} code`);
     const bar = document.createElement("div");
     bar.className = "code-bar";
 
