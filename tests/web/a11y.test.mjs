@@ -14,6 +14,7 @@ const SCREENS = [
   { name: "topic 2", hash: "#/topic/2", ready: ".note-input" },
   { name: "review", hash: "#/review", ready: "[data-testid='review-due']" },
   { name: "traffic", hash: "#/traffic", ready: "main h1" },
+  { name: "settings", hash: "#/settings", ready: ".settings-path" },
 ];
 
 for (const colorScheme of ["light", "dark"]) {

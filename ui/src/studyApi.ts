@@ -8,7 +8,9 @@ import type { NoteView } from "./bindings/NoteView";
 import type { ProgressView } from "./bindings/ProgressView";
 import type { ReviewGrade } from "./bindings/ReviewGrade";
 import type { ReviewQueue } from "./bindings/ReviewQueue";
+import type { RestoreSummary } from "./bindings/RestoreSummary";
 import type { SearchResult } from "./bindings/SearchResult";
+import type { StudyInfo } from "./bindings/StudyInfo";
 import type { TopicState } from "./bindings/TopicState";
 
 const topicPath = (key: string) => `/api/topics/${encodeURIComponent(key)}`;
@@ -77,3 +79,29 @@ export function addCard(key: string, prompt: string, answer: string): Promise<Ca
     { method: "POST", path: `${topicPath(key)}/cards`, body: { prompt, answer } },
   );
 }
+
+/** Where the study database is. */
+export function studyInfo(): Promise<StudyInfo> {
+  return callApp("study_info", {}, { method: "GET", path: "/api/study/info" });
+}
+
+/** Replaces all study data with a backup file's text. */
+export function restoreStudy(json: string): Promise<RestoreSummary> {
+  return callApp(
+    "study_restore",
+    { json },
+    { method: "POST", path: "/api/study/restore", body: JSON.parse(json) as unknown },
+  );
+}
+
+/** Deletes all study data; `confirm` must be "reset". */
+export function resetStudy(confirm: string): Promise<RestoreSummary> {
+  return callApp(
+    "study_reset",
+    { request: { confirm } },
+    { method: "POST", path: "/api/study/reset", body: { confirm } },
+  );
+}
+
+/** The web-mode address of a backup download (the desktop app saves through a dialog). */
+export const STUDY_BACKUP_HREF = "/api/study/backup";

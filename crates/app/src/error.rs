@@ -31,6 +31,8 @@ pub enum Error {
     ExportNotFound(u32),
     #[error("export {0} is not finished yet")]
     ExportNotReady(u32),
+    #[error("a reset deletes all study data; confirm it by sending {{\"confirm\": \"reset\"}}")]
+    BadReset,
     /// An export request the exporter cannot make: the message says why.
     #[error("{0}")]
     BadExport(String),
@@ -84,7 +86,7 @@ impl Error {
             Error::StudyUnavailable(_) => 503,
             Error::ExportNotFound(_) => 404,
             Error::ExportNotReady(_) => 409,
-            Error::BadExport(_) => 422,
+            Error::BadExport(_) | Error::BadReset => 422,
             Error::Study(error) => study_status(error),
         }
     }
@@ -103,6 +105,7 @@ impl Error {
             Error::ExportNotFound(_) => "Export not found",
             Error::ExportNotReady(_) => "Export not ready",
             Error::BadExport(_) => "Export not possible",
+            Error::BadReset => "Reset not confirmed",
             Error::Study(error) => match study_status(error) {
                 404 => "Not found",
                 422 => "Not saved",

@@ -7,6 +7,7 @@ pub mod drills;
 pub mod export;
 mod error;
 pub mod sandbox;
+pub mod settings;
 pub mod study;
 pub mod traffic;
 mod views;
@@ -28,6 +29,7 @@ pub use drills::{AssertCheck, DrillInfo, DrillResult, DrillRun, DrillStep, StepO
 pub use error::{Error, Problem, Result};
 pub use dojo_study::{CardView, NoteView, ProgressView, ReviewGrade, TopicState};
 pub use export::{ExportJob, ExportRequest};
+pub use settings::{ResetRequest, RestoreSummary, StudyInfo};
 pub use study::{DashboardView, NewCard, ReviewQueue, SearchResult};
 pub use views::{GroupView, SectionView, TopicIndex, TopicSummary, TopicView, TryRequest};
 

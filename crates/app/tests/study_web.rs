@@ -44,12 +44,24 @@ impl StudyWeb {
             }
             None => Body::empty(),
         };
-        let response = self
-            .router
-            .clone()
-            .oneshot(request.body(body).expect("valid request"))
-            .await
-            .expect("the router never fails");
+        self.send(request.body(body).expect("valid request")).await
+    }
+
+    /// Sends `text` as the body, as a browser uploads a file.
+    async fn call_text(&self, method: &str, path: &str, text: &str) -> (StatusCode, String, Value) {
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, format!("127.0.0.1:{PORT}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(text.to_owned()))
+            .expect("valid request");
+        self.send(request).await
+    }
+
+    /// Status, content type and JSON body (null when the body is not JSON).
+    async fn send(&self, request: Request<Body>) -> (StatusCode, String, Value) {
+        let response = self.router.clone().oneshot(request).await.expect("the router never fails");
         let status = response.status();
         let content_type = response
             .headers()
@@ -58,8 +70,7 @@ impl StudyWeb {
             .unwrap_or("")
             .to_owned();
         let bytes = response.into_body().collect().await.expect("body reads").to_bytes();
-        let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        (status, content_type, json)
+        (status, content_type, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
     }
 
     async fn ok(&self, method: &str, path: &str, body: Option<Value>) -> Value {
@@ -196,4 +207,49 @@ async fn without_a_study_database_the_study_routes_say_why() {
     assert!(problem["detail"].as_str().unwrap_or("").contains("not-a-folder"), "{problem}");
     // Topics still work.
     web.ok("GET", "/api/topics/1", None).await;
+}
+
+#[tokio::test]
+async fn a_backup_survives_a_reset_and_a_bad_file_changes_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("study.db");
+    let web = web_with_study(&db);
+    web.ok("PUT", "/api/topics/5/note", Some(json!({ "markdown": "family revocation on reuse" }))).await;
+    web.ok("PUT", "/api/topics/5/state", Some(json!({ "state": "confident" }))).await;
+
+    let info = web.ok("GET", "/api/study/info", None).await;
+    assert_eq!(info["path"].as_str(), db.to_str(), "the settings show where the data is");
+
+    let request = Request::builder()
+        .uri("/api/study/backup")
+        .header(header::HOST, format!("127.0.0.1:{PORT}"))
+        .body(Body::empty())
+        .expect("valid request");
+    let response = web.router.clone().oneshot(request).await.expect("router answers");
+    assert!(
+        response.headers()[header::CONTENT_DISPOSITION].to_str().unwrap_or("").contains("backend-dojo-study.json"),
+        "the backup downloads as a file"
+    );
+    let backup = response.into_body().collect().await.expect("body").to_bytes();
+    let backup = String::from_utf8(backup.to_vec()).expect("UTF-8 JSON");
+
+    let (status, _, problem) = web.call("POST", "/api/study/reset", Some(json!({ "confirm": "yes" }))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a reset needs the confirmation word: {problem}");
+    assert_eq!(web.ok("GET", "/api/topics/5/note", None).await["markdown"], "family revocation on reuse");
+
+    let left = web.ok("POST", "/api/study/reset", Some(json!({ "confirm": "reset" }))).await;
+    assert_eq!(left["notes"], 0);
+    assert!(left["cards"].as_u64().is_some_and(|n| n > 33), "the topics' cards are made again: {left}");
+    assert_eq!(web.ok("GET", "/api/topics/5/note", None).await["markdown"], "");
+    assert_eq!(state_of(&web.ok("GET", "/api/study/dashboard", None).await, 5), "not-started");
+
+    let (status, content_type, _) = web.call_text("POST", "/api/study/restore", "{\"format\": 42}").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a file that is not a backup is refused");
+    assert_eq!(content_type, "application/problem+json");
+
+    let (status, _, restored) = web.call_text("POST", "/api/study/restore", &backup).await;
+    assert_eq!(status, StatusCode::OK, "{restored}");
+    assert_eq!(restored["notes"], 1);
+    assert_eq!(web.ok("GET", "/api/topics/5/note", None).await["markdown"], "family revocation on reuse");
+    assert_eq!(state_of(&web.ok("GET", "/api/study/dashboard", None).await, 5), "confident");
 }

@@ -3,22 +3,26 @@
 //   #/topic/<key>     a topic, by slug (canonical) or by id
 //   #/traffic         the live list of every request the sandbox sees
 //   #/review          flashcard review
+//   #/settings        appearance and study data
 
 export type Route =
   | { kind: "home" }
   | { kind: "topic"; key: string }
   | { kind: "traffic" }
   | { kind: "review" }
+  | { kind: "settings" }
   | { kind: "unknown" };
 
 export const TRAFFIC_HREF = "#/traffic";
 export const REVIEW_HREF = "#/review";
+export const SETTINGS_HREF = "#/settings";
 
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, "");
   if (path === "" || path === "/") return { kind: "home" };
   if (path === "/traffic" || path === "/traffic/") return { kind: "traffic" };
   if (path === "/review" || path === "/review/") return { kind: "review" };
+  if (path === "/settings" || path === "/settings/") return { kind: "settings" };
   const match = /^\/topic\/([^/?#]+)\/?$/.exec(path);
   if (!match) return { kind: "unknown" };
   let key: string;

@@ -47,3 +47,12 @@ export function followSystemTheme(onChange: (theme: Theme) => void): () => void 
   query.addEventListener("change", listener);
   return () => query.removeEventListener("change", listener);
 }
+
+/** Forgets the learner's pick: the UI follows the system setting again. */
+export function forgetTheme(): void {
+  try {
+    localStorage.removeItem(STORAGE_KEY);
+  } catch {
+    // Nothing stored, nothing to forget.
+  }
+}

@@ -1,9 +1,11 @@
-//! Web-mode routes for study data: the dashboard, progress, notes, search and review.
+//! Web-mode routes for study data: the dashboard, progress, notes, search, review, and
+//! the Settings screen's backup, restore and reset.
 //! Each handler is one call into [`Dojo`]; bodies that do not parse get a 400 problem.
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path as UrlPath, Query, State};
-use axum::response::Response;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -11,6 +13,7 @@ use serde::Deserialize;
 use dojo_study::{CardView, NoteView, ProgressView, ReviewGrade, TopicState};
 
 use super::json_body;
+use crate::settings::{ResetRequest, RestoreSummary, StudyInfo};
 use crate::study::{DashboardView, NewCard, ReviewQueue, SearchResult};
 use crate::{Dojo, Error};
 
@@ -25,6 +28,34 @@ pub(super) fn routes() -> Router<Dojo> {
         .route("/api/topics/{key}/state", axum::routing::put(set_state))
         .route("/api/topics/{key}/note", get(note).put(save_note))
         .route("/api/topics/{key}/cards", post(add_card))
+        .route("/api/study/info", get(study_info))
+        .route("/api/study/backup", get(backup))
+        .route("/api/study/restore", post(restore))
+        .route("/api/study/reset", post(reset))
+}
+
+async fn study_info(State(dojo): State<Dojo>) -> Result<Json<StudyInfo>, Error> {
+    dojo.study_info().map(Json)
+}
+
+/// Every piece of study data as a JSON file to keep.
+async fn backup(State(dojo): State<Dojo>) -> Result<Response, Error> {
+    let json = dojo.study_backup()?;
+    let headers = [
+        (header::CONTENT_TYPE, "application/json"),
+        (header::CONTENT_DISPOSITION, "attachment; filename=\"backend-dojo-study.json\""),
+    ];
+    Ok((headers, json).into_response())
+}
+
+/// Restores a backup sent as the request body (the file as it was downloaded).
+async fn restore(State(dojo): State<Dojo>, body: String) -> Result<Json<RestoreSummary>, Error> {
+    dojo.study_restore(&body).map(Json)
+}
+
+async fn reset(State(dojo): State<Dojo>, body: Result<Json<ResetRequest>, JsonRejection>) -> Result<Json<RestoreSummary>, Response> {
+    let request = json_body(body, "Bad reset request")?;
+    Ok(Json(dojo.study_reset(&request)?))
 }
 
 #[derive(Debug, Deserialize)]
