@@ -7,7 +7,7 @@ use dojo_app::{Dojo, Error};
 use dojo_content::Drill;
 
 /// Topics that have drills, each with at least three.
-const DRILLED_TOPICS: [u32; 8] = [1, 14, 15, 16, 17, 18, 20, 29];
+const DRILLED_TOPICS: [u32; 11] = [1, 14, 15, 16, 17, 18, 19, 20, 27, 29, 30];
 
 async fn fresh_sandbox() -> (Sandbox, String) {
     let sandbox = sandbox::start(SandboxOptions::default())
@@ -84,13 +84,28 @@ async fn topic_18_security_headers_and_cors_drills_pass() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn topic_19_structured_logging_drills_pass() {
+    assert_topic_passes(19).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn topic_20_async_error_drills_pass() {
     assert_topic_passes(20).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn topic_27_api_testing_drills_pass() {
+    assert_topic_passes(27).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn topic_29_health_drills_pass() {
     assert_topic_passes(29).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn topic_30_api_documentation_drills_pass() {
+    assert_topic_passes(30).await;
 }
 
 #[test]

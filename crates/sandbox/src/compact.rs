@@ -43,7 +43,10 @@ impl<const N: usize> SmallStr<N> {
 
 impl<const N: usize> Default for SmallStr<N> {
     fn default() -> Self {
-        SmallStr::Inline { len: 0, bytes: [0u8; N] }
+        SmallStr::Inline {
+            len: 0,
+            bytes: [0u8; N],
+        }
     }
 }
 
@@ -55,7 +58,9 @@ impl<const N: usize> fmt::Debug for SmallStr<N> {
 
 /// HTTP methods are almost always one of these; they are borrowed, anything else copied.
 pub(crate) fn intern(value: &str) -> Cow<'static, str> {
-    const METHODS: [&str; 9] = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD", "CONNECT", "TRACE"];
+    const METHODS: [&str; 9] = [
+        "GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD", "CONNECT", "TRACE",
+    ];
     match METHODS.iter().find(|known| **known == value) {
         Some(known) => Cow::Borrowed(known),
         None => Cow::Owned(value.to_owned()),
@@ -92,7 +97,11 @@ pub(crate) enum Word {
 
 impl Word {
     pub(crate) fn new(value: &str) -> Word {
-        match WORDS.iter().position(|word| *word == value).and_then(|i| u8::try_from(i).ok()) {
+        match WORDS
+            .iter()
+            .position(|word| *word == value)
+            .and_then(|i| u8::try_from(i).ok())
+        {
             Some(index) => Word::Known(index),
             None => Word::Other(value.into()),
         }
@@ -100,7 +109,9 @@ impl Word {
 
     fn as_cow(&self) -> Cow<'static, str> {
         match self {
-            Word::Known(index) => Cow::Borrowed(WORDS.get(usize::from(*index)).copied().unwrap_or_default()),
+            Word::Known(index) => {
+                Cow::Borrowed(WORDS.get(usize::from(*index)).copied().unwrap_or_default())
+            }
             Word::Other(value) => Cow::Owned(value.to_string()),
         }
     }
@@ -124,14 +135,18 @@ impl LayerStep {
 
     pub(crate) fn layer(&self) -> &str {
         match self {
-            LayerStep::Known { layer, .. } => WORDS.get(usize::from(*layer)).copied().unwrap_or_default(),
+            LayerStep::Known { layer, .. } => {
+                WORDS.get(usize::from(*layer)).copied().unwrap_or_default()
+            }
             LayerStep::Other(names) => &names.0,
         }
     }
 
     pub(crate) fn step(&self) -> &str {
         match self {
-            LayerStep::Known { step, .. } => WORDS.get(usize::from(*step)).copied().unwrap_or_default(),
+            LayerStep::Known { step, .. } => {
+                WORDS.get(usize::from(*step)).copied().unwrap_or_default()
+            }
             LayerStep::Other(names) => &names.1,
         }
     }

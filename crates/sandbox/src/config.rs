@@ -33,7 +33,10 @@ impl Default for SandboxConfig {
             body_limit: 64 * 1024,
             access_token_ttl: Duration::from_secs(15 * 60),
             jwt_secret: random_secret(),
-            cors_origins: vec!["http://localhost:5173".into(), "https://app.dojo.test".into()],
+            cors_origins: vec![
+                "http://localhost:5173".into(),
+                "https://app.dojo.test".into(),
+            ],
         }
     }
 }

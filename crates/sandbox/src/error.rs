@@ -7,15 +7,19 @@ use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// Problem type URIs live under this prefix; each names one kind of failure.
 pub const PROBLEM_BASE: &str = "https://backend-dojo.dev/problems/";
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// One field's validation failure.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ToSchema)]
+#[schema(example = json!({ "field": "email", "message": "must be an email address" }))]
 pub struct FieldError {
+    /// The JSON member that was wrong.
     pub field: String,
+    /// What a valid value looks like.
     pub message: String,
 }
 
@@ -30,6 +34,8 @@ pub enum ApiError {
     Forbidden(String),
     #[error("{0}")]
     NotFound(String),
+    #[error("{0}")]
+    NotAcceptable(String),
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -54,6 +60,7 @@ impl ApiError {
             ApiError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -69,6 +76,7 @@ impl ApiError {
             ApiError::Unauthorized { .. } => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not-found",
+            ApiError::NotAcceptable(_) => "not-acceptable",
             ApiError::Conflict(_) => "conflict",
             ApiError::UnsupportedMediaType(_) => "unsupported-media-type",
             ApiError::PayloadTooLarge(_) => "payload-too-large",
@@ -79,18 +87,38 @@ impl ApiError {
     }
 }
 
-/// The body of every error answer. `instance` (the request id) is filled in on the way
-/// out by [`crate::problem::finish`], which knows the id.
-#[derive(Debug, Clone, Serialize)]
+/// An RFC 9457 problem document: the body of every error answer.
+// `instance` (the request id) is filled in on the way out by `problem::finish`, which knows
+// the id. The OpenAPI document calls this schema `ProblemDetails`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = ProblemDetails, example = json!({
+    "type": "https://backend-dojo.dev/problems/validation",
+    "title": "Unprocessable Entity",
+    "status": 422,
+    "detail": "the request has 1 invalid field(s)",
+    "instance": "7f3c9a52-1d2e-4b7a-9c1f-0a6e5d4b3c21",
+    "errors": [{ "field": "email", "message": "must be an email address" }]
+}))]
 pub struct Problem {
+    /// A URI naming the kind of failure; the same kind always has the same URI.
     #[serde(rename = "type")]
+    #[schema(format = "uri")]
     pub kind: String,
+    /// The status's reason phrase.
     pub title: String,
+    /// The HTTP status code, repeated for clients that lose the status line.
+    #[schema(minimum = 400, maximum = 599)]
     pub status: u16,
+    /// What went wrong with this request, in a sentence. Server errors say only that
+    /// something failed and ask for the request id.
     pub detail: String,
+    /// The request id (also in `X-Request-Id`): quote it when reporting a problem.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(required = true)]
     pub instance: Option<String>,
+    /// On 422: one entry per invalid field.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(required = false)]
     pub errors: Vec<FieldError>,
 }
 
@@ -124,7 +152,8 @@ impl IntoResponse for ApiError {
         let detail = match &self {
             ApiError::Internal(cause) => {
                 tracing::error!(target: "dojo::trace", layer = "handler", step = "error", reason = cause.as_str());
-                "Something went wrong on our side. Quote the request id when you report it.".to_owned()
+                "Something went wrong on our side. Quote the request id when you report it."
+                    .to_owned()
             }
             other => other.to_string(),
         };
@@ -144,7 +173,9 @@ impl IntoResponse for ApiError {
             }
             ApiError::RateLimited { retry_after_secs } => {
                 let mut response = problem.into_response();
-                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
                 response
             }
             _ => problem.into_response(),

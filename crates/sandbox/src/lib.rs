@@ -10,6 +10,7 @@ pub mod error;
 pub mod extract;
 pub mod features;
 mod middleware;
+mod openapi;
 mod problem;
 pub mod request_id;
 pub mod state;
@@ -30,6 +31,8 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::map_request_body::MapRequestBodyLayer;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
 
 pub use config::SandboxConfig;
 pub use state::AppState;
@@ -41,24 +44,35 @@ use crate::trace::recorder::probe;
 /// The whole sandbox. Layers run top to bottom on the way in, bottom to top on the way out:
 ///
 /// 1. request id: first, so every answer (even a panic's) and every trace carries one;
-/// 2. error mapper: turns any 4xx/5xx from below into problem details with that id;
+/// 2. error mapper: turns any 4xx/5xx from below into problem details with that id, and
+///    gives errors from layers outside 8 and 9 (413, 503, a panic's 500) their headers;
 /// 3. catch panic: a bug becomes a 500 the mapper can explain, not a dropped connection;
 /// 4. trace recorder: from here inward each layer's enter, exit and decision is recorded;
-/// 5. access log: sees the final status and the full latency of everything inside;
+/// 5. access log: sees the final status and the full latency of everything inside, and
+///    writes each request as one redacted JSON record;
 /// 6. timeout: bounds the work below it, so slow handlers cannot pile up;
 /// 7. body limit: refuses oversized bodies before anyone reads them;
 /// 8. security headers and 9. CORS: on every answer, including refusals from below;
 /// 10. rate limit: last before the routes, so refused requests still get headers and CORS.
 ///
 /// Per route, extractors then apply auth, role and validation before the handler runs.
+/// `/openapi.json` and `/docs` are routes like the others, so they pass the same layers.
 ///
 /// The sandbox's own layers are plain `tower` layers rather than `axum::middleware::from_fn`
 /// (see `middleware.rs`): the stack runs on every request, and that keeps it cheap.
 pub fn app(state: AppState) -> Router {
-    let features = Router::new()
+    // Each feature router brings its routes with their OpenAPI descriptions; merging them in
+    // an `OpenApiRouter` keeps the document and the routes in step.
+    let (features, document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(features::jwt::router())
         .merge(features::errors::router())
         .merge(features::versioning::router())
+        .split_for_parts();
+    let (probes, probes_document) = features::health::router().split_for_parts();
+    let document = openapi::complete(document, probes_document);
+
+    let features = features
+        .merge(openapi::router(&document))
         // Marks where the matched route's handler (with its extractors) runs.
         .route_layer(probe(trace::collector::HANDLER))
         .with_state(state.clone());
@@ -68,7 +82,10 @@ pub fn app(state: AppState) -> Router {
         .layer(probe("access_log"))
         .layer(features::logger::log(&state))
         .layer(probe("timeout"))
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, state.config.request_timeout))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            state.config.request_timeout,
+        ))
         .layer(probe("body_limit"))
         .layer(RequestBodyLimitLayer::new(state.config.body_limit))
         .layer(MapRequestBodyLayer::new(axum::body::Body::new))
@@ -82,9 +99,9 @@ pub fn app(state: AppState) -> Router {
         .layer(probe(trace::collector::ROUTER));
 
     let untraced = Router::new()
-        .merge(features::health::router())
+        .merge(probes)
         .merge(tooling::router())
-        .with_state(state);
+        .with_state(state.clone());
 
     Router::new()
         .merge(untraced)
@@ -92,9 +109,12 @@ pub fn app(state: AppState) -> Router {
         .layer(
             ServiceBuilder::new()
                 .layer(MapRequestLayer::new(request_id::drop_unacceptable))
-                .layer(SetRequestIdLayer::new(request_id::REQUEST_ID, request_id::MakeUuid))
+                .layer(SetRequestIdLayer::new(
+                    request_id::REQUEST_ID,
+                    request_id::MakeUuid,
+                ))
                 .layer(PropagateRequestIdLayer::new(request_id::REQUEST_ID))
-                .layer(problem::finish())
+                .layer(problem::finish(&state))
                 .layer(CatchPanicLayer::new()),
         )
 }
@@ -118,13 +138,21 @@ impl Sandbox {
         let router = app(state.clone());
         let (shutdown, signal) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(async {
-                    let _ = signal.await;
-                })
-                .await
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async {
+                let _ = signal.await;
+            })
+            .await
         });
-        Ok(Sandbox { addr, state, shutdown: Some(shutdown), task })
+        Ok(Sandbox {
+            addr,
+            state,
+            shutdown: Some(shutdown),
+            task,
+        })
     }
 
     /// Stops accepting connections and waits for requests in flight to finish.

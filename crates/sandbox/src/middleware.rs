@@ -7,6 +7,7 @@
 //! way in and one on the way out.
 
 use std::future::Future;
+use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
@@ -25,7 +26,19 @@ pub(crate) trait Middleware<B>: Clone {
 
 /// The way out.
 pub(crate) trait Exit<B>: Unpin {
+    /// Whether [`Exit::panicked`] should run when an inner layer panics. Off by default,
+    /// so the other layers pay nothing for it.
+    const SEES_PANICS: bool = false;
+
     fn exit(self, response: &mut Response<B>);
+
+    /// Runs instead of `exit` when an inner layer panicked; the panic then goes on
+    /// unwinding to the layer that catches it.
+    fn panicked(self)
+    where
+        Self: Sized,
+    {
+    }
 }
 
 /// Nothing to do on the way out.
@@ -49,7 +62,10 @@ impl<M: Clone, S> Layer<S> for MiddlewareLayer<M> {
     type Service = WithMiddleware<M, S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        WithMiddleware { middleware: self.middleware.clone(), inner }
+        WithMiddleware {
+            middleware: self.middleware.clone(),
+            inner,
+        }
     }
 }
 
@@ -75,8 +91,13 @@ where
 
     fn call(&mut self, mut request: Request) -> Self::Future {
         match self.middleware.enter(&mut request) {
-            Ok(exit) => MiddlewareFuture::Inner { inner: self.inner.call(request), exit: Some(exit) },
-            Err(response) => MiddlewareFuture::Answered { response: Some(response) },
+            Ok(exit) => MiddlewareFuture::Inner {
+                inner: self.inner.call(request),
+                exit: Some(exit),
+            },
+            Err(response) => MiddlewareFuture::Answered {
+                response: Some(response),
+            },
         }
     }
 }
@@ -98,15 +119,28 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.get_mut() {
             MiddlewareFuture::Inner { inner, exit } => {
-                let mut result = ready!(Pin::new(inner).poll(cx));
+                let polled = if X::SEES_PANICS {
+                    match panic::catch_unwind(AssertUnwindSafe(|| Pin::new(&mut *inner).poll(cx))) {
+                        Ok(polled) => polled,
+                        Err(payload) => {
+                            if let Some(exit) = exit.take() {
+                                exit.panicked();
+                            }
+                            panic::resume_unwind(payload)
+                        }
+                    }
+                } else {
+                    Pin::new(inner).poll(cx)
+                };
+                let mut result = ready!(polled);
                 if let (Ok(response), Some(exit)) = (&mut result, exit.take()) {
                     exit.exit(response);
                 }
                 Poll::Ready(result)
             }
-            MiddlewareFuture::Answered { response } => {
-                Poll::Ready(Ok(response.take().expect("a middleware answer is only taken once")))
-            }
+            MiddlewareFuture::Answered { response } => Poll::Ready(Ok(response
+                .take()
+                .expect("a middleware answer is only taken once"))),
         }
     }
 }
@@ -138,7 +172,10 @@ mod tests {
         type Exit = Noted;
 
         fn enter(&self, request: &mut Request) -> Result<Noted, Response<Body>> {
-            self.log.lock().expect("log").push(format!("{} enter", self.name));
+            self.log
+                .lock()
+                .expect("log")
+                .push(format!("{} enter", self.name));
             if self.name == "inner" && request.uri().path() == "/refused" {
                 let mut refused = Response::new(Body::empty());
                 *refused.status_mut() = StatusCode::TOO_MANY_REQUESTS;
@@ -150,7 +187,11 @@ mod tests {
 
     impl Exit<Body> for Noted {
         fn exit(self, response: &mut Response<Body>) {
-            self.0.log.lock().expect("log").push(format!("{} exit {}", self.0.name, response.status().as_u16()));
+            self.0.log.lock().expect("log").push(format!(
+                "{} exit {}",
+                self.0.name,
+                response.status().as_u16()
+            ));
         }
     }
 
@@ -161,11 +202,23 @@ mod tests {
             inner_log.lock().expect("log").push("handler".to_owned());
             std::future::ready(Ok::<_, Infallible>(Response::new(Body::empty())))
         });
-        let outer = MiddlewareLayer::new(Noting { name: "outer", log: log.clone() });
-        let inner = MiddlewareLayer::new(Noting { name: "inner", log: log.clone() });
+        let outer = MiddlewareLayer::new(Noting {
+            name: "outer",
+            log: log.clone(),
+        });
+        let inner = MiddlewareLayer::new(Noting {
+            name: "inner",
+            log: log.clone(),
+        });
         let service = outer.layer(inner.layer(handler));
-        let request = Request::builder().uri(path).body(Body::empty()).expect("request");
-        let status = service.oneshot(request).await.map_or(StatusCode::INTERNAL_SERVER_ERROR, |r| r.status());
+        let request = Request::builder()
+            .uri(path)
+            .body(Body::empty())
+            .expect("request");
+        let status = service
+            .oneshot(request)
+            .await
+            .map_or(StatusCode::INTERNAL_SERVER_ERROR, |r| r.status());
         let log = log.lock().expect("log").clone();
         (status, log)
     }
@@ -174,7 +227,16 @@ mod tests {
     async fn layers_enter_in_order_and_exit_in_reverse() {
         let (status, log) = run("/").await;
         assert_eq!(status, StatusCode::OK);
-        assert_eq!(log, ["outer enter", "inner enter", "handler", "inner exit 200", "outer exit 200"]);
+        assert_eq!(
+            log,
+            [
+                "outer enter",
+                "inner enter",
+                "handler",
+                "inner exit 200",
+                "outer exit 200"
+            ]
+        );
     }
 
     #[tokio::test]

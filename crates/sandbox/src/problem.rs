@@ -6,39 +6,55 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
+use axum::BoxError;
 use axum::body::{Body, Bytes, HttpBody, to_bytes};
 use axum::extract::Request;
 use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::BoxError;
 use tower::{Layer, Service};
 
 use crate::error::{PROBLEM_JSON, Problem, ProblemAnswered};
+use crate::features::security_headers::{AllowedOrigins, add_security_headers};
 use crate::request_id::REQUEST_ID;
+use crate::state::AppState;
 
 /// Problem bodies are small; anything larger is not ours to rewrite.
 const MAX_PROBLEM_BYTES: usize = 64 * 1024;
 
 /// The error mapper. Successful answers pass straight through; only errors take the
 /// (asynchronous) [`rewrite`].
-pub(crate) fn finish() -> ProblemLayer {
-    ProblemLayer
+///
+/// Errors from layers outside the security-header and CORS layers (the body limit's 413,
+/// the timeout's 503, a caught panic's 500, the router's 404 for an unknown path) never
+/// passed those layers on their way out, so the mapper adds what they would have: the
+/// security headers, and CORS headers for an allowed origin, so a browser app can read
+/// the refusal.
+pub(crate) fn finish(state: &AppState) -> ProblemLayer {
+    ProblemLayer {
+        origins: AllowedOrigins::of(state),
+    }
 }
 
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct ProblemLayer;
+#[derive(Debug, Clone)]
+pub(crate) struct ProblemLayer {
+    origins: AllowedOrigins,
+}
 
 impl<S> Layer<S> for ProblemLayer {
     type Service = Problems<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        Problems { inner }
+        Problems {
+            inner,
+            origins: self.origins.clone(),
+        }
     }
 }
 
 #[derive(Debug, Clone)]
 pub(crate) struct Problems<S> {
     inner: S,
+    origins: AllowedOrigins,
 }
 
 /// What the mapper needs from the request to explain a failure.
@@ -47,6 +63,8 @@ pub(crate) struct Asked {
     request_id: Option<HeaderValue>,
     method: Method,
     uri: Uri,
+    /// The `Origin` of a cross-origin request, if this sandbox lets it read answers.
+    allowed_origin: Option<HeaderValue>,
 }
 
 impl<S, B> Service<Request> for Problems<S>
@@ -69,15 +87,28 @@ where
             request_id: request.headers().get(REQUEST_ID).cloned(),
             method: request.method().clone(),
             uri: request.uri().clone(),
+            allowed_origin: request
+                .headers()
+                .get(header::ORIGIN)
+                .filter(|o| self.origins.allows(o))
+                .cloned(),
         };
-        ProblemFuture::Answering { inner: self.inner.call(request), asked: Some(asked) }
+        ProblemFuture::Answering {
+            inner: self.inner.call(request),
+            asked: Some(asked),
+        }
     }
 }
 
 /// The response of [`Problems`].
 pub(crate) enum ProblemFuture<F> {
-    Answering { inner: F, asked: Option<Asked> },
-    Rewriting { rewrite: Pin<Box<dyn Future<Output = Response> + Send>> },
+    Answering {
+        inner: F,
+        asked: Option<Asked>,
+    },
+    Rewriting {
+        rewrite: Pin<Box<dyn Future<Output = Response> + Send>>,
+    },
 }
 
 impl<F> std::fmt::Debug for ProblemFuture<F> {
@@ -105,7 +136,9 @@ where
                     if !(status.is_client_error() || status.is_server_error()) {
                         return Poll::Ready(Ok(response));
                     }
-                    *this = ProblemFuture::Rewriting { rewrite: Box::pin(rewrite(response, asked)) };
+                    *this = ProblemFuture::Rewriting {
+                        rewrite: Box::pin(rewrite(response, asked)),
+                    };
                 }
                 ProblemFuture::Rewriting { rewrite } => return rewrite.as_mut().poll(cx).map(Ok),
             }
@@ -113,23 +146,56 @@ where
     }
 }
 
-/// Turns an error answer into problem details carrying the request id.
-async fn rewrite(response: Response, asked: Asked) -> Response {
-    let request_id = asked.request_id.as_ref().and_then(|v| v.to_str().ok()).map(str::to_owned);
+/// Turns an error answer into problem details carrying the request id, with the headers
+/// every answer gets.
+async fn rewrite(response: Response, mut asked: Asked) -> Response {
+    let allowed_origin = asked.allowed_origin.take();
+    let mut response = problem_details(response, asked).await;
+    let headers = response.headers_mut();
+    add_security_headers(headers);
+    if let Some(origin) = allowed_origin
+        && !headers.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+    {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+            HeaderValue::from_static("true"),
+        );
+        headers.append(header::VARY, HeaderValue::from_static("origin"));
+    }
+    response
+}
+
+async fn problem_details(response: Response, asked: Asked) -> Response {
+    let request_id = asked
+        .request_id
+        .as_ref()
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let method = asked.method;
     let path = asked.uri.path();
     let status = response.status();
     let answered = response.extensions().get::<ProblemAnswered>().is_some();
     let (parts, body) = response.into_parts();
     let mut problem = if answered {
-        match to_bytes(body, MAX_PROBLEM_BYTES).await.ok().and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok()) {
+        match to_bytes(body, MAX_PROBLEM_BYTES)
+            .await
+            .ok()
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        {
             Some(mut value) => {
-                value["instance"] = request_id.clone().map_or(serde_json::Value::Null, serde_json::Value::String);
+                value["instance"] = request_id
+                    .clone()
+                    .map_or(serde_json::Value::Null, serde_json::Value::String);
                 let mut response = Response::from_parts(parts, Body::from(value.to_string()));
                 response.headers_mut().remove(header::CONTENT_LENGTH);
                 return response;
             }
-            None => Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the error answer could not be read"),
+            None => Problem::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "the error answer could not be read",
+            ),
         }
     } else {
         // A short plain-text refusal (axum's path and query rejections) says what was
@@ -140,7 +206,11 @@ async fn rewrite(response: Response, asked: Asked) -> Response {
             }
             _ => String::new(),
         };
-        let detail = if text.is_empty() || text.len() > 300 { default_detail(status, &method, path) } else { text };
+        let detail = if text.is_empty() || text.len() > 300 {
+            default_detail(status, &method, path)
+        } else {
+            text
+        };
         Problem::new(status, slug_for(status), detail)
     };
     problem.instance = request_id;
@@ -152,7 +222,9 @@ async fn rewrite(response: Response, asked: Asked) -> Response {
             response.headers_mut().insert(name.clone(), value.clone());
         }
     }
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
     response
 }
 
@@ -178,12 +250,19 @@ fn slug_for(status: StatusCode) -> &'static str {
 fn default_detail(status: StatusCode, method: &axum::http::Method, path: &str) -> String {
     match status {
         StatusCode::NOT_FOUND => format!("the sandbox has no route for {method} {path}"),
-        StatusCode::METHOD_NOT_ALLOWED => format!("{path} does not accept {method}; the Allow header lists what it does"),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            format!("{path} does not accept {method}; the Allow header lists what it does")
+        }
         StatusCode::PAYLOAD_TOO_LARGE => "the body is larger than the sandbox accepts".into(),
-        StatusCode::SERVICE_UNAVAILABLE => "the handler did not finish in time and was stopped".into(),
+        StatusCode::SERVICE_UNAVAILABLE => {
+            "the handler did not finish in time and was stopped".into()
+        }
         status if status.is_server_error() => {
             "Something went wrong on our side. Quote the request id when you report it.".into()
         }
-        status => status.canonical_reason().unwrap_or("the request was refused").to_owned(),
+        status => status
+            .canonical_reason()
+            .unwrap_or("the request was refused")
+            .to_owned(),
     }
 }

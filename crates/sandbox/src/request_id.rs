@@ -16,14 +16,19 @@ impl MakeRequestId for MakeUuid {
         // A v4 UUID from the thread's random generator: no system call per request.
         let id = Builder::from_random_bytes(rand::random()).into_uuid();
         let mut text = Uuid::encode_buffer();
-        HeaderValue::from_str(id.hyphenated().encode_lower(&mut text)).ok().map(RequestId::new)
+        HeaderValue::from_str(id.hyphenated().encode_lower(&mut text))
+            .ok()
+            .map(RequestId::new)
     }
 }
 
 /// A client-supplied id is kept only if it is short and plain, so it cannot inject into
 /// logs or traces.
 pub fn is_acceptable(id: &str) -> bool {
-    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Drops an incoming `X-Request-Id` that is not [`is_acceptable`], so a fresh one is made.

@@ -66,7 +66,10 @@ impl AppState {
         let traces = Arc::new(TraceStore::default());
         let subscriber = tracing_subscriber::registry().with(Collector::new(traces.clone()));
         let shared = SharedState {
-            rate_limiter: Arc::new(RateLimiter::new(config.rate_limit_burst, config.rate_limit_per_second)),
+            rate_limiter: Arc::new(RateLimiter::new(
+                config.rate_limit_burst,
+                config.rate_limit_per_second,
+            )),
             jwt_key: JwtKey(DecodingKey::from_secret(&config.jwt_secret)),
             config: Arc::new(config),
             switches: Arc::new(Switches::default()),
@@ -75,7 +78,9 @@ impl AppState {
             users: Arc::new(UserStore::seeded()),
             dispatch: Dispatch::new(subscriber),
         };
-        AppState { shared: Arc::new(shared) }
+        AppState {
+            shared: Arc::new(shared),
+        }
     }
 }
 

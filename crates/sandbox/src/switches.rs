@@ -11,16 +11,23 @@ pub enum Switch {
     JwtAcceptUnsigned,
     JwtSkipExpiry,
     CorsReflectAnyOrigin,
+    LogsUnredacted,
 }
 
 impl Switch {
-    pub const ALL: [Switch; 3] = [Switch::JwtAcceptUnsigned, Switch::JwtSkipExpiry, Switch::CorsReflectAnyOrigin];
+    pub const ALL: [Switch; 4] = [
+        Switch::JwtAcceptUnsigned,
+        Switch::JwtSkipExpiry,
+        Switch::CorsReflectAnyOrigin,
+        Switch::LogsUnredacted,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Switch::JwtAcceptUnsigned => "jwt-accept-unsigned",
             Switch::JwtSkipExpiry => "jwt-skip-expiry",
             Switch::CorsReflectAnyOrigin => "cors-reflect-any-origin",
+            Switch::LogsUnredacted => "logs-unredacted",
         }
     }
 
@@ -28,6 +35,7 @@ impl Switch {
         match self {
             Switch::JwtAcceptUnsigned | Switch::JwtSkipExpiry => 1,
             Switch::CorsReflectAnyOrigin => 18,
+            Switch::LogsUnredacted => 19,
         }
     }
 
@@ -35,13 +43,17 @@ impl Switch {
     pub fn vulnerability(self) -> &'static str {
         match self {
             Switch::JwtAcceptUnsigned => {
-                "Tokens whose header says `alg: none` are accepted without a signature, so anyone can write their own claims."
+                "Tokens whose header says `alg: none` are accepted without a signature, so anyone \
+                 can write their own claims."
             }
-            Switch::JwtSkipExpiry => {
-                "The `exp` claim is ignored, so a stolen token works forever."
-            }
+            Switch::JwtSkipExpiry => "The `exp` claim is ignored, so a stolen token works forever.",
             Switch::CorsReflectAnyOrigin => {
-                "Any Origin is echoed back with credentials allowed, so any site can read answers with the learner's cookies."
+                "Any Origin is echoed back with credentials allowed, so any site can read answers \
+                 with the learner's cookies."
+            }
+            Switch::LogsUnredacted => {
+                "The access log writes Authorization and Cookie headers, passwords, tokens and \
+                 secrets in clear, so anyone who can read the logs can log in as your users."
             }
         }
     }
@@ -89,7 +101,12 @@ impl Switches {
     pub fn list(&self) -> Vec<SwitchView> {
         Switch::ALL
             .into_iter()
-            .map(|s| SwitchView { name: s.name(), topic: s.topic(), enabled: self.is_on(s), vulnerability: s.vulnerability() })
+            .map(|s| SwitchView {
+                name: s.name(),
+                topic: s.topic(),
+                enabled: self.is_on(s),
+                vulnerability: s.vulnerability(),
+            })
             .collect()
     }
 }

@@ -30,7 +30,11 @@ impl<S> Layer<S> for TimeoutLayer {
     type Service = Timeout<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        Timeout { inner, timeout: self.timeout, status: self.status }
+        Timeout {
+            inner,
+            timeout: self.timeout,
+            status: self.status,
+        }
     }
 }
 
@@ -57,7 +61,12 @@ where
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         let deadline = Instant::now() + self.timeout;
-        TimeoutFuture { inner: self.inner.call(request), deadline, timer: None, status: self.status }
+        TimeoutFuture {
+            inner: self.inner.call(request),
+            deadline,
+            timer: None,
+            status: self.status,
+        }
     }
 }
 
@@ -128,16 +137,23 @@ mod tests {
                 Ok::<_, Infallible>(Response::new(Body::empty()))
             })
         });
-        let service = TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout).layer(slow);
+        let service =
+            TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout).layer(slow);
         let response = service.oneshot(Request::new(Body::empty())).await;
         response.map_or(StatusCode::INTERNAL_SERVER_ERROR, |r| r.status())
     }
 
     #[tokio::test]
     async fn answers_in_time_pass_through() {
-        assert_eq!(answer_after(Duration::ZERO, Duration::from_secs(5)).await, StatusCode::OK);
+        assert_eq!(
+            answer_after(Duration::ZERO, Duration::from_secs(5)).await,
+            StatusCode::OK
+        );
         // Waits, so the timer is armed, and still finishes first.
-        assert_eq!(answer_after(Duration::from_millis(5), Duration::from_secs(5)).await, StatusCode::OK);
+        assert_eq!(
+            answer_after(Duration::from_millis(5), Duration::from_secs(5)).await,
+            StatusCode::OK
+        );
     }
 
     #[tokio::test]
@@ -148,6 +164,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_deadline_already_passed_wins() {
-        assert_eq!(answer_after(Duration::ZERO, Duration::ZERO).await, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            answer_after(Duration::ZERO, Duration::ZERO).await,
+            StatusCode::SERVICE_UNAVAILABLE
+        );
     }
 }

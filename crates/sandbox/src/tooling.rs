@@ -6,7 +6,9 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::extract::{Path, Query, State};
+use axum::http::header;
 use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -16,7 +18,8 @@ use tokio_stream::wrappers::BroadcastStream;
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ValidJson;
-use crate::features::logger::AccessEntry;
+use crate::features::RESET_HOOKS;
+use crate::features::structured_logging::LogLine;
 use crate::state::AppState;
 use crate::switches::{Switch, SwitchView};
 use crate::trace::{Trace, TraceSummary};
@@ -37,8 +40,15 @@ struct Limit {
     limit: Option<usize>,
 }
 
-async fn recent_traces(State(state): State<AppState>, Query(limit): Query<Limit>) -> Json<Vec<TraceSummary>> {
-    Json(state.traces.recent(limit.limit.unwrap_or(100).min(crate::trace::CAPACITY)))
+async fn recent_traces(
+    State(state): State<AppState>,
+    Query(limit): Query<Limit>,
+) -> Json<Vec<TraceSummary>> {
+    Json(
+        state
+            .traces
+            .recent(limit.limit.unwrap_or(100).min(crate::trace::CAPACITY)),
+    )
 }
 
 async fn trace(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Trace>> {
@@ -46,20 +56,53 @@ async fn trace(State(state): State<AppState>, Path(id): Path<String>) -> ApiResu
         .traces
         .get(&id)
         .map(|t| Json(t.as_ref().clone()))
-        .ok_or_else(|| ApiError::NotFound(format!("no trace with id {id}; only the newest {} are kept", crate::trace::CAPACITY)))
+        .ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "no trace with id {id}; only the newest {} are kept",
+                crate::trace::CAPACITY
+            ))
+        })
 }
 
 /// Every finished request as a `trace` event, as it happens.
-async fn events(State(state): State<AppState>) -> Sse<impl tokio_stream::Stream<Item = Result<Event, Infallible>>> {
+async fn events(
+    State(state): State<AppState>,
+) -> Sse<impl tokio_stream::Stream<Item = Result<Event, Infallible>>> {
     let stream = BroadcastStream::new(state.traces.subscribe()).filter_map(|summary| {
         let summary = summary.ok()?;
-        Event::default().event("trace").json_data(&summary).ok().map(Ok)
+        Event::default()
+            .event("trace")
+            .json_data(&summary)
+            .ok()
+            .map(Ok)
     });
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }
 
-async fn logs(State(state): State<AppState>, Query(limit): Query<Limit>) -> Json<Vec<AccessEntry>> {
-    Json(state.access_log.recent(limit.limit.unwrap_or(100)))
+#[derive(Debug, Deserialize)]
+struct LogQuery {
+    limit: Option<usize>,
+    /// Only the lines of this request.
+    request_id: Option<String>,
+    /// `json` (default): an array, newest first. `jsonl`: JSON Lines, oldest first, the way
+    /// a log file or a shipper reading stdout sees them.
+    format: Option<String>,
+}
+
+async fn logs(State(state): State<AppState>, Query(query): Query<LogQuery>) -> ApiResult<Response> {
+    let lines: Vec<LogLine> = state
+        .access_log
+        .recent(query.limit.unwrap_or(100), query.request_id.as_deref());
+    match query.format.as_deref() {
+        None | Some("json") => Ok(Json(lines).into_response()),
+        Some("jsonl") => {
+            let text: String = lines.iter().rev().map(LogLine::to_json_line).collect();
+            Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], text).into_response())
+        }
+        Some(other) => Err(ApiError::BadRequest(format!(
+            "format must be json or jsonl, not {other:?}"
+        ))),
+    }
 }
 
 async fn switches(State(state): State<AppState>) -> Json<Vec<SwitchView>> {
@@ -72,10 +115,17 @@ struct SwitchChange {
     enabled: bool,
 }
 
-async fn set_switch(State(state): State<AppState>, Path(name): Path<String>, ValidJson(change): ValidJson<SwitchChange>) -> ApiResult<Json<Vec<SwitchView>>> {
+async fn set_switch(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    ValidJson(change): ValidJson<SwitchChange>,
+) -> ApiResult<Json<Vec<SwitchView>>> {
     let switch = Switch::from_name(&name).ok_or_else(|| {
         let known: Vec<_> = Switch::ALL.iter().map(|s| s.name()).collect();
-        ApiError::NotFound(format!("no switch named {name:?}; known switches: {}", known.join(", ")))
+        ApiError::NotFound(format!(
+            "no switch named {name:?}; known switches: {}",
+            known.join(", ")
+        ))
     })?;
     state.switches.set(switch, change.enabled);
     Ok(Json(state.switches.list()))
@@ -83,11 +133,17 @@ async fn set_switch(State(state): State<AppState>, Path(name): Path<String>, Val
 
 async fn reset_topic(State(state): State<AppState>, Path(id): Path<u32>) -> ApiResult<Json<Value>> {
     if !(1..=33).contains(&id) {
-        return Err(ApiError::NotFound(format!("topic ids run from 1 to 33, not {id}")));
+        return Err(ApiError::NotFound(format!(
+            "topic ids run from 1 to 33, not {id}"
+        )));
     }
     state.switches.reset_topic(id);
-    if id == 17 {
-        state.rate_limiter.clear();
+    let mut cleared = Vec::new();
+    for hook in RESET_HOOKS.iter().filter(|hook| hook.topic == id) {
+        (hook.reset)(&state);
+        cleared.push(hook.what);
     }
-    Ok(Json(json!({ "topic": id, "reset": true })))
+    Ok(Json(
+        json!({ "topic": id, "reset": true, "cleared": cleared }),
+    ))
 }

@@ -5,7 +5,8 @@ mod common;
 
 use axum::http::StatusCode;
 use common::{
-    ADA, Dojo, GRACE, PASSWORD, assert_problem, claims, problem_detail, signed_token, token_part, unsigned_token,
+    ADA, Dojo, GRACE, PASSWORD, assert_problem, claims, problem_detail, signed_token, token_part,
+    unsigned_token,
 };
 use jsonwebtoken::Algorithm;
 use serde_json::{Value, json};
@@ -15,18 +16,26 @@ const LOGIN: &str = "/api/v1/auth/login";
 #[tokio::test]
 async fn login_issues_a_short_lived_hs256_bearer_token() {
     let dojo = Dojo::new();
-    let reply = dojo.post_json(LOGIN, &json!({ "email": ADA, "password": PASSWORD })).await;
+    let reply = dojo
+        .post_json(LOGIN, &json!({ "email": ADA, "password": PASSWORD }))
+        .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
     let body = reply.json();
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["expires_in"], 900);
 
-    let token = body["access_token"].as_str().expect("access_token is a string");
+    let token = body["access_token"]
+        .as_str()
+        .expect("access_token is a string");
     let parts: Vec<&str> = token.split('.').collect();
     assert_eq!(parts.len(), 3, "{token}");
     for part in &parts {
         assert!(!part.is_empty(), "{token}");
-        assert!(part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'), "base64url: {token}");
+        assert!(
+            part.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+            "base64url: {token}"
+        );
     }
     let header = token_part(token, 0);
     assert_eq!(header["alg"], "HS256");
@@ -55,11 +64,17 @@ async fn me_returns_the_tokens_user() {
     let token = dojo.login().await;
     let reply = dojo.me(Some(&format!("Bearer {token}"))).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
-    assert_eq!(reply.json(), json!({ "id": 1, "email": ADA, "role": "user" }));
+    assert_eq!(
+        reply.json(),
+        json!({ "id": 1, "email": ADA, "role": "user" })
+    );
 
     let token = dojo.login_as(GRACE).await;
     let reply = dojo.me(Some(&format!("Bearer {token}"))).await;
-    assert_eq!(reply.json(), json!({ "id": 2, "email": GRACE, "role": "admin" }));
+    assert_eq!(
+        reply.json(),
+        json!({ "id": 2, "email": GRACE, "role": "admin" })
+    );
 }
 
 /// A problem body without its per-request `instance`.
@@ -71,8 +86,15 @@ fn without_instance(mut body: Value) -> Value {
 #[tokio::test]
 async fn wrong_password_and_unknown_email_get_the_same_401() {
     let dojo = Dojo::new();
-    let wrong_password = dojo.post_json(LOGIN, &json!({ "email": ADA, "password": "Tr0ub4dor&3" })).await;
-    let unknown_email = dojo.post_json(LOGIN, &json!({ "email": "nobody@dojo.test", "password": PASSWORD })).await;
+    let wrong_password = dojo
+        .post_json(LOGIN, &json!({ "email": ADA, "password": "Tr0ub4dor&3" }))
+        .await;
+    let unknown_email = dojo
+        .post_json(
+            LOGIN,
+            &json!({ "email": "nobody@dojo.test", "password": PASSWORD }),
+        )
+        .await;
 
     let a = assert_problem(&wrong_password, 401);
     let b = assert_problem(&unknown_email, 401);
@@ -80,7 +102,11 @@ async fn wrong_password_and_unknown_email_get_the_same_401() {
     assert_eq!(without_instance(a.clone()), without_instance(b));
     assert_eq!(a["detail"], "email or password is wrong");
     for reply in [&wrong_password, &unknown_email] {
-        assert!(reply.header("www-authenticate").is_some_and(|v| v.starts_with("Bearer")));
+        assert!(
+            reply
+                .header("www-authenticate")
+                .is_some_and(|v| v.starts_with("Bearer"))
+        );
     }
 }
 
@@ -102,7 +128,9 @@ async fn empty_login_fields_are_a_422_problem() {
 async fn missing_login_field_is_a_422_problem() {
     let dojo = Dojo::new();
     let problem = assert_problem(&dojo.post_json(LOGIN, &json!({ "email": ADA })).await, 422);
-    let message = problem["errors"][0]["message"].as_str().expect("a field message");
+    let message = problem["errors"][0]["message"]
+        .as_str()
+        .expect("a field message");
     assert!(message.contains("password"), "{problem}");
 }
 
@@ -110,9 +138,15 @@ async fn missing_login_field_is_a_422_problem() {
 async fn refused(dojo: &Dojo, authorization: Option<&str>) -> String {
     let reply = dojo.me(authorization).await;
     let detail = problem_detail(&reply, 401);
-    let challenge = reply.header("www-authenticate").expect("401 carries WWW-Authenticate");
+    let challenge = reply
+        .header("www-authenticate")
+        .expect("401 carries WWW-Authenticate");
     assert!(challenge.starts_with("Bearer"), "{challenge}");
-    assert!(reply.json()["type"].as_str().is_some_and(|t| t.ends_with("/unauthorized")));
+    assert!(
+        reply.json()["type"]
+            .as_str()
+            .is_some_and(|t| t.ends_with("/unauthorized"))
+    );
     detail
 }
 
@@ -136,18 +170,82 @@ async fn each_bad_token_gets_a_401_with_its_own_detail() {
 
     let cases: Vec<(&str, Option<String>, &str)> = vec![
         ("missing", None, "no Authorization header"),
-        ("basic scheme", Some("Basic YWRhOmNvcnJlY3Q=".into()), "the Authorization header is not `Bearer <token>`"),
-        ("raw token", Some(good.clone()), "the Authorization header is not `Bearer <token>`"),
-        ("two parts", Some("Bearer abc.def".into()), "malformed token: a JWT has three dot-separated parts"),
-        ("four parts", Some(format!("Bearer {good}.x")), "malformed token: a JWT has three dot-separated parts"),
-        ("bad base64 header", Some(format!("Bearer !!!.{payload}.sig")), "malformed token: the header is not base64url JSON"),
-        ("header without alg", Some(format!("Bearer {no_alg_header}.{payload}.sig")), "algorithm not allowed: only HS256 is accepted"),
-        ("alg none", Some(format!("Bearer {}", unsigned_token(&claims("1", "user", 600)))), "unsigned token (alg: none) refused"),
-        ("HS512", Some(format!("Bearer {}", signed_token(Algorithm::HS512, &secret, &claims("1", "user", 600)))), "algorithm not allowed: only HS256 is accepted"),
-        ("RS256", Some(format!("Bearer {rs256_header}.{payload}.c2lnbmF0dXJl")), "algorithm not allowed: only HS256 is accepted"),
-        ("tampered payload", Some(format!("Bearer {}", with_payload(&good, &tampered_claims))), "signature does not match: the token was tampered with or signed with another key"),
-        ("another key", Some(format!("Bearer {}", signed_token(Algorithm::HS256, b"some-other-sandbox-secret", &claims("1", "user", 600)))), "signature does not match: the token was tampered with or signed with another key"),
-        ("expired", Some(format!("Bearer {}", signed_token(Algorithm::HS256, &secret, &claims("1", "user", -120)))), "token expired"),
+        (
+            "basic scheme",
+            Some("Basic YWRhOmNvcnJlY3Q=".into()),
+            "the Authorization header is not `Bearer <token>`",
+        ),
+        (
+            "raw token",
+            Some(good.clone()),
+            "the Authorization header is not `Bearer <token>`",
+        ),
+        (
+            "two parts",
+            Some("Bearer abc.def".into()),
+            "malformed token: a JWT has three dot-separated parts",
+        ),
+        (
+            "four parts",
+            Some(format!("Bearer {good}.x")),
+            "malformed token: a JWT has three dot-separated parts",
+        ),
+        (
+            "bad base64 header",
+            Some(format!("Bearer !!!.{payload}.sig")),
+            "malformed token: the header is not base64url JSON",
+        ),
+        (
+            "header without alg",
+            Some(format!("Bearer {no_alg_header}.{payload}.sig")),
+            "algorithm not allowed: only HS256 is accepted",
+        ),
+        (
+            "alg none",
+            Some(format!(
+                "Bearer {}",
+                unsigned_token(&claims("1", "user", 600))
+            )),
+            "unsigned token (alg: none) refused",
+        ),
+        (
+            "HS512",
+            Some(format!(
+                "Bearer {}",
+                signed_token(Algorithm::HS512, &secret, &claims("1", "user", 600))
+            )),
+            "algorithm not allowed: only HS256 is accepted",
+        ),
+        (
+            "RS256",
+            Some(format!("Bearer {rs256_header}.{payload}.c2lnbmF0dXJl")),
+            "algorithm not allowed: only HS256 is accepted",
+        ),
+        (
+            "tampered payload",
+            Some(format!("Bearer {}", with_payload(&good, &tampered_claims))),
+            "signature does not match: the token was tampered with or signed with another key",
+        ),
+        (
+            "another key",
+            Some(format!(
+                "Bearer {}",
+                signed_token(
+                    Algorithm::HS256,
+                    b"some-other-sandbox-secret",
+                    &claims("1", "user", 600)
+                )
+            )),
+            "signature does not match: the token was tampered with or signed with another key",
+        ),
+        (
+            "expired",
+            Some(format!(
+                "Bearer {}",
+                signed_token(Algorithm::HS256, &secret, &claims("1", "user", -120))
+            )),
+            "token expired",
+        ),
     ];
     for (name, authorization, expected) in cases {
         let detail = refused(&dojo, authorization.as_deref()).await;
@@ -155,7 +253,10 @@ async fn each_bad_token_gets_a_401_with_its_own_detail() {
     }
 
     // The good token still works: none of the above broke the sandbox.
-    assert_eq!(dojo.me(Some(&format!("Bearer {good}"))).await.status, StatusCode::OK);
+    assert_eq!(
+        dojo.me(Some(&format!("Bearer {good}"))).await.status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -185,7 +286,11 @@ async fn token_without_exp_is_refused() {
 #[tokio::test]
 async fn valid_token_for_a_user_that_does_not_exist_is_a_404_problem() {
     let dojo = Dojo::new();
-    let token = signed_token(Algorithm::HS256, &dojo.config.jwt_secret, &claims("42", "user", 600));
+    let token = signed_token(
+        Algorithm::HS256,
+        &dojo.config.jwt_secret,
+        &claims("42", "user", 600),
+    );
     let detail = problem_detail(&dojo.me(Some(&format!("Bearer {token}"))).await, 404);
     assert_eq!(detail, "the token's user no longer exists");
 }
@@ -193,7 +298,11 @@ async fn valid_token_for_a_user_that_does_not_exist_is_a_404_problem() {
 #[tokio::test]
 async fn token_signed_with_the_sandbox_key_and_future_exp_passes() {
     let dojo = Dojo::new();
-    let token = signed_token(Algorithm::HS256, &dojo.config.jwt_secret, &claims("3", "moderator", 600));
+    let token = signed_token(
+        Algorithm::HS256,
+        &dojo.config.jwt_secret,
+        &claims("3", "moderator", 600),
+    );
     let reply = dojo.me(Some(&format!("Bearer {token}"))).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
     assert_eq!(reply.json()["email"], "linus@dojo.test");
@@ -204,12 +313,18 @@ async fn accept_unsigned_switch_lets_alg_none_in_until_topic_reset() {
     let dojo = Dojo::new();
     // Forged claims: the attacker names the admin.
     let forged = format!("Bearer {}", unsigned_token(&claims("2", "admin", 600)));
-    assert_eq!(refused(&dojo, Some(&forged)).await, "unsigned token (alg: none) refused");
+    assert_eq!(
+        refused(&dojo, Some(&forged)).await,
+        "unsigned token (alg: none) refused"
+    );
 
     dojo.switch("jwt-accept-unsigned", true).await;
     let reply = dojo.me(Some(&forged)).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
-    assert_eq!(reply.json(), json!({ "id": 2, "email": GRACE, "role": "admin" }));
+    assert_eq!(
+        reply.json(),
+        json!({ "id": 2, "email": GRACE, "role": "admin" })
+    );
     // Case does not hide it either way.
     let shouting = format!(
         "Bearer {}.{}.",
@@ -222,14 +337,27 @@ async fn accept_unsigned_switch_lets_alg_none_in_until_topic_reset() {
     assert_eq!(refused(&dojo, Some(&expired)).await, "token expired");
 
     dojo.reset_topic(1).await;
-    assert_eq!(refused(&dojo, Some(&forged)).await, "unsigned token (alg: none) refused");
-    assert_eq!(refused(&dojo, Some(&shouting)).await, "unsigned token (alg: none) refused");
+    assert_eq!(
+        refused(&dojo, Some(&forged)).await,
+        "unsigned token (alg: none) refused"
+    );
+    assert_eq!(
+        refused(&dojo, Some(&shouting)).await,
+        "unsigned token (alg: none) refused"
+    );
 }
 
 #[tokio::test]
 async fn skip_expiry_switch_lets_an_expired_token_in_until_topic_reset() {
     let dojo = Dojo::new();
-    let expired = format!("Bearer {}", signed_token(Algorithm::HS256, &dojo.config.jwt_secret, &claims("1", "user", -3600)));
+    let expired = format!(
+        "Bearer {}",
+        signed_token(
+            Algorithm::HS256,
+            &dojo.config.jwt_secret,
+            &claims("1", "user", -3600)
+        )
+    );
     assert_eq!(refused(&dojo, Some(&expired)).await, "token expired");
 
     dojo.switch("jwt-skip-expiry", true).await;
@@ -237,13 +365,28 @@ async fn skip_expiry_switch_lets_an_expired_token_in_until_topic_reset() {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
     assert_eq!(reply.json()["id"], 1);
     // The switch skips expiry, not the signature.
-    let foreign = signed_token(Algorithm::HS256, b"some-other-sandbox-secret", &claims("1", "user", -3600));
-    assert!(refused(&dojo, Some(&format!("Bearer {foreign}"))).await.starts_with("signature does not match"));
+    let foreign = signed_token(
+        Algorithm::HS256,
+        b"some-other-sandbox-secret",
+        &claims("1", "user", -3600),
+    );
+    assert!(
+        refused(&dojo, Some(&format!("Bearer {foreign}")))
+            .await
+            .starts_with("signature does not match")
+    );
 
     dojo.reset_topic(1).await;
     assert_eq!(refused(&dojo, Some(&expired)).await, "token expired");
     let switches = dojo.get("/_dojo/switches").await.json();
-    assert!(switches.as_array().expect("list").iter().all(|s| s["enabled"] == false), "{switches}");
+    assert!(
+        switches
+            .as_array()
+            .expect("list")
+            .iter()
+            .all(|s| s["enabled"] == false),
+        "{switches}"
+    );
 }
 
 #[tokio::test]
@@ -253,7 +396,10 @@ async fn switches_can_be_closed_one_by_one() {
     dojo.switch("jwt-accept-unsigned", true).await;
     assert_eq!(dojo.me(Some(&forged)).await.status, StatusCode::OK);
     dojo.switch("jwt-accept-unsigned", false).await;
-    assert_eq!(refused(&dojo, Some(&forged)).await, "unsigned token (alg: none) refused");
+    assert_eq!(
+        refused(&dojo, Some(&forged)).await,
+        "unsigned token (alg: none) refused"
+    );
 }
 
 #[tokio::test]

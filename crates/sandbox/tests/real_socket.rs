@@ -11,7 +11,11 @@ use serde_json::{Value, json};
 use tokio::time::{Instant, timeout};
 
 fn client() -> reqwest::Client {
-    reqwest::Client::builder().no_proxy().timeout(DEADLINE).build().expect("a client")
+    reqwest::Client::builder()
+        .no_proxy()
+        .timeout(DEADLINE)
+        .build()
+        .expect("a client")
 }
 
 fn base(sandbox: &Sandbox) -> String {
@@ -23,9 +27,15 @@ async fn binds_a_free_loopback_port() {
     let sandbox = Sandbox::start(config()).await.expect("the sandbox starts");
     assert!(sandbox.addr.ip().is_loopback(), "{}", sandbox.addr);
     assert_ne!(sandbox.addr.port(), 0);
-    let other = Sandbox::start(config()).await.expect("a second sandbox starts");
+    let other = Sandbox::start(config())
+        .await
+        .expect("a second sandbox starts");
     assert_ne!(sandbox.addr, other.addr);
-    let reply = client().get(format!("{}/healthz", base(&sandbox))).send().await.expect("healthz answers");
+    let reply = client()
+        .get(format!("{}/healthz", base(&sandbox)))
+        .send()
+        .await
+        .expect("healthz answers");
     assert_eq!(reply.status(), StatusCode::OK);
     other.shutdown().await.expect("clean shutdown");
     sandbox.shutdown().await.expect("clean shutdown");
@@ -44,18 +54,36 @@ async fn login_then_me_over_http() {
         .await
         .expect("login answers");
     assert_eq!(login.status(), StatusCode::OK);
-    let token = login.json::<Value>().await.expect("JSON")["access_token"].as_str().expect("a token").to_owned();
+    let token = login.json::<Value>().await.expect("JSON")["access_token"]
+        .as_str()
+        .expect("a token")
+        .to_owned();
 
-    let me = client.get(format!("{base}/api/v1/me")).bearer_auth(&token).send().await.expect("me answers");
+    let me = client
+        .get(format!("{base}/api/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("me answers");
     assert_eq!(me.status(), StatusCode::OK);
     assert!(me.headers().contains_key("x-request-id"));
-    assert_eq!(me.json::<Value>().await.expect("JSON"), json!({ "id": 1, "email": ADA, "role": "user" }));
+    assert_eq!(
+        me.json::<Value>().await.expect("JSON"),
+        json!({ "id": 1, "email": ADA, "role": "user" })
+    );
 
-    let refused = client.get(format!("{base}/api/v1/me")).send().await.expect("me answers");
+    let refused = client
+        .get(format!("{base}/api/v1/me"))
+        .send()
+        .await
+        .expect("me answers");
     assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
     assert!(refused.headers().contains_key("www-authenticate"));
     assert_eq!(
-        refused.headers().get("content-type").and_then(|v| v.to_str().ok()),
+        refused
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
         Some("application/problem+json")
     );
     sandbox.shutdown().await.expect("clean shutdown");
@@ -67,9 +95,19 @@ async fn trace_is_readable_over_http() {
     let base = base(&sandbox);
     let client = client();
 
-    let reply = client.get(format!("{base}/api/v1/me")).bearer_auth("a.b").send().await.expect("me answers");
+    let reply = client
+        .get(format!("{base}/api/v1/me"))
+        .bearer_auth("a.b")
+        .send()
+        .await
+        .expect("me answers");
     assert_eq!(reply.status(), StatusCode::UNAUTHORIZED);
-    let id = reply.headers().get("x-request-id").and_then(|v| v.to_str().ok()).expect("a request id").to_owned();
+    let id = reply
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .expect("a request id")
+        .to_owned();
 
     let trace: Value = client
         .get(format!("{base}/_dojo/traces/{id}"))
@@ -93,18 +131,28 @@ async fn trace_is_readable_over_http() {
     assert_eq!(layers, expected);
     let auth = &trace["layers"][7];
     assert_eq!(auth["decision"], "short_circuited");
-    assert_eq!(auth["reason"], "malformed token: a JWT has three dot-separated parts");
+    assert_eq!(
+        auth["reason"],
+        "malformed token: a JWT has three dot-separated parts"
+    );
     sandbox.shutdown().await.expect("clean shutdown");
 }
 
 #[tokio::test]
 async fn rate_limit_refuses_a_client_over_the_socket() {
-    let config = SandboxConfig { rate_limit_burst: 2, rate_limit_per_second: 0.001, ..config() };
+    let config = SandboxConfig {
+        rate_limit_burst: 2,
+        rate_limit_per_second: 0.001,
+        ..config()
+    };
     let sandbox = Sandbox::start(config).await.expect("the sandbox starts");
     let url = format!("{}/api/v1/users/1", base(&sandbox));
     let client = client();
     for _ in 0..2 {
-        assert_eq!(client.get(&url).send().await.expect("answers").status(), StatusCode::OK);
+        assert_eq!(
+            client.get(&url).send().await.expect("answers").status(),
+            StatusCode::OK
+        );
     }
     let refused = client.get(&url).send().await.expect("answers");
     assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
@@ -135,17 +183,40 @@ fn take_events(buffer: &mut String) -> Vec<(String, String)> {
 async fn event_stream_delivers_a_trace_for_each_request() {
     let sandbox = Sandbox::start(config()).await.expect("the sandbox starts");
     let base = base(&sandbox);
-    let streaming = reqwest::Client::builder().no_proxy().build().expect("a client");
+    let streaming = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("a client");
 
-    let mut stream = streaming.get(format!("{base}/_dojo/events")).send().await.expect("the stream opens");
+    let mut stream = streaming
+        .get(format!("{base}/_dojo/events"))
+        .send()
+        .await
+        .expect("the stream opens");
     assert_eq!(stream.status(), StatusCode::OK);
-    let content_type = stream.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
-    assert!(content_type.starts_with("text/event-stream"), "{content_type}");
+    let content_type = stream
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    assert!(
+        content_type.starts_with("text/event-stream"),
+        "{content_type}"
+    );
 
     // Subscribed: the stream's answer only comes once the handler holds a receiver.
-    let fired = client().get(format!("{base}/api/v1/users/404")).send().await.expect("answers");
+    let fired = client()
+        .get(format!("{base}/api/v1/users/404"))
+        .send()
+        .await
+        .expect("answers");
     assert_eq!(fired.status(), StatusCode::NOT_FOUND);
-    let id = fired.headers().get("x-request-id").and_then(|v| v.to_str().ok()).expect("a request id").to_owned();
+    let id = fired
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .expect("a request id")
+        .to_owned();
 
     let deadline = Instant::now() + DEADLINE;
     let mut buffer = String::new();
@@ -179,7 +250,11 @@ async fn event_stream_delivers_a_trace_for_each_request() {
 
 /// `r=` of the `RateLimit` header: whole tokens left in this client's bucket.
 fn remaining(reply: &reqwest::Response) -> u64 {
-    let header = reply.headers().get("ratelimit").and_then(|v| v.to_str().ok()).expect("RateLimit");
+    let header = reply
+        .headers()
+        .get("ratelimit")
+        .and_then(|v| v.to_str().ok())
+        .expect("RateLimit");
     header
         .split(';')
         .find_map(|p| p.trim().strip_prefix("r="))
@@ -191,7 +266,11 @@ fn remaining(reply: &reqwest::Response) -> u64 {
 async fn shutdown_lets_the_request_in_flight_finish() {
     const BURST: u64 = 1000;
     // Tokens come back so slowly that the bucket only counts requests.
-    let config = SandboxConfig { rate_limit_burst: 1000, rate_limit_per_second: 0.001, ..config() };
+    let config = SandboxConfig {
+        rate_limit_burst: 1000,
+        rate_limit_per_second: 0.001,
+        ..config()
+    };
     let sandbox = Sandbox::start(config).await.expect("the sandbox starts");
     let base = base(&sandbox);
     let client = client();
@@ -213,23 +292,43 @@ async fn shutdown_lets_the_request_in_flight_finish() {
     let mut probes = 0;
     loop {
         probes += 1;
-        let probe = client.get(format!("{base}/api/v1/users/1")).send().await.expect("probe answers");
+        let probe = client
+            .get(format!("{base}/api/v1/users/1"))
+            .send()
+            .await
+            .expect("probe answers");
         assert_eq!(probe.status(), StatusCode::OK);
         if remaining(&probe) == BURST - probes - 1 {
             break;
         }
-        assert_eq!(remaining(&probe), BURST - probes, "only probes and the slow request spend tokens");
-        assert!(Instant::now() < deadline, "the slow request never reached the app");
+        assert_eq!(
+            remaining(&probe),
+            BURST - probes,
+            "only probes and the slow request spend tokens"
+        );
+        assert!(
+            Instant::now() < deadline,
+            "the slow request never reached the app"
+        );
         tokio::task::yield_now().await;
     }
 
-    timeout(DEADLINE, sandbox.shutdown()).await.expect("shutdown finishes").expect("clean shutdown");
+    timeout(DEADLINE, sandbox.shutdown())
+        .await
+        .expect("shutdown finishes")
+        .expect("clean shutdown");
 
-    let (status, body) = slow.await.expect("the client task").expect("the slow request completes");
+    let (status, body) = slow
+        .await
+        .expect("the client task")
+        .expect("the slow request completes");
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, json!({ "slept_ms": 300 }));
 
     // After shutdown nobody answers.
     let after = client.get(format!("{base}/healthz")).send().await;
-    assert!(after.is_err(), "the sandbox still answers after shutdown: {after:?}");
+    assert!(
+        after.is_err(),
+        "the sandbox still answers after shutdown: {after:?}"
+    );
 }

@@ -8,21 +8,30 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{Method, StatusCode};
 use common::{
-    ALLOWED_ORIGIN, Dojo, STACK, assert_problem, claims, config, layer, layer_names, problem_detail, request,
-    short_circuited, signed_token, unsigned_token,
+    ALLOWED_ORIGIN, Dojo, STACK, assert_problem, claims, config, layer, layer_names,
+    problem_detail, request, short_circuited, signed_token, unsigned_token,
 };
 use dojo_sandbox::SandboxConfig;
 use jsonwebtoken::Algorithm;
 use serde_json::{Value, json};
 
 fn with_auth() -> Vec<String> {
-    STACK.iter().map(|s| (*s).to_owned()).chain(["auth".to_owned(), "handler".to_owned()]).collect()
+    STACK
+        .iter()
+        .map(|s| (*s).to_owned())
+        .chain(["auth".to_owned(), "handler".to_owned()])
+        .collect()
 }
 
 #[tokio::test]
 async fn passing_request_meets_every_layer_in_stack_order() {
     let dojo = Dojo::new();
-    let reply = dojo.post_json("/api/v1/auth/login", &json!({ "email": common::ADA, "password": common::PASSWORD })).await;
+    let reply = dojo
+        .post_json(
+            "/api/v1/auth/login",
+            &json!({ "email": common::ADA, "password": common::PASSWORD }),
+        )
+        .await;
     assert_eq!(reply.status, StatusCode::OK);
     let trace = dojo.trace(&reply.request_id()).await;
     assert_eq!(trace["method"], "POST");
@@ -42,11 +51,21 @@ async fn passing_request_meets_every_layer_in_stack_order() {
     // Outer layers enter first and leave last.
     let layers = trace["layers"].as_array().expect("layers");
     for pair in layers.windows(2) {
-        assert!(pair[0]["enter_us"].as_u64() <= pair[1]["enter_us"].as_u64(), "{pair:?}");
-        assert!(pair[0]["exit_us"].as_u64() >= pair[1]["exit_us"].as_u64(), "{pair:?}");
+        assert!(
+            pair[0]["enter_us"].as_u64() <= pair[1]["enter_us"].as_u64(),
+            "{pair:?}"
+        );
+        assert!(
+            pair[0]["exit_us"].as_u64() >= pair[1]["exit_us"].as_u64(),
+            "{pair:?}"
+        );
     }
     assert!(trace["duration_us"].as_u64().is_some_and(|d| d > 0));
-    assert!(trace["started_at_ms"].as_u64().is_some_and(|t| t > 1_700_000_000_000));
+    assert!(
+        trace["started_at_ms"]
+            .as_u64()
+            .is_some_and(|t| t > 1_700_000_000_000)
+    );
 }
 
 #[tokio::test]
@@ -59,7 +78,10 @@ async fn protected_route_with_a_valid_token_passes_auth() {
     assert_eq!(layer_names(&trace), with_auth());
     let auth = layer(&trace, "auth");
     assert_eq!(auth["decision"], "passed", "{trace:#}");
-    assert!(short_circuited(&trace).is_empty(), "nothing refused a 200: {trace:#}");
+    assert!(
+        short_circuited(&trace).is_empty(),
+        "nothing refused a 200: {trace:#}"
+    );
 
     // The live summary agrees.
     let recent = dojo.get("/_dojo/traces?limit=1").await.json();
@@ -96,19 +118,43 @@ async fn auth_short_circuits_with_the_reason_for_each_bad_token() {
 
     let cases: Vec<(Option<String>, &str)> = vec![
         (None, "no Authorization header"),
-        (Some(format!("Token {good}")), "the Authorization header is not `Bearer <token>`"),
-        (Some("Bearer a.b".into()), "malformed token: a JWT has three dot-separated parts"),
-        (Some("Bearer %%%.e30.sig".into()), "malformed token: the header is not base64url JSON"),
-        (Some(format!("Bearer {}", unsigned_token(&claims("1", "user", 600)))), "unsigned token (alg: none) refused"),
         (
-            Some(format!("Bearer {}", signed_token(Algorithm::HS384, &secret, &claims("1", "user", 600)))),
+            Some(format!("Token {good}")),
+            "the Authorization header is not `Bearer <token>`",
+        ),
+        (
+            Some("Bearer a.b".into()),
+            "malformed token: a JWT has three dot-separated parts",
+        ),
+        (
+            Some("Bearer %%%.e30.sig".into()),
+            "malformed token: the header is not base64url JSON",
+        ),
+        (
+            Some(format!(
+                "Bearer {}",
+                unsigned_token(&claims("1", "user", 600))
+            )),
+            "unsigned token (alg: none) refused",
+        ),
+        (
+            Some(format!(
+                "Bearer {}",
+                signed_token(Algorithm::HS384, &secret, &claims("1", "user", 600))
+            )),
             "algorithm not allowed: only HS256 is accepted",
         ),
         (
             Some(format!("Bearer {tampered}")),
             "signature does not match: the token was tampered with or signed with another key",
         ),
-        (Some(format!("Bearer {}", signed_token(Algorithm::HS256, &secret, &claims("1", "user", -60)))), "token expired"),
+        (
+            Some(format!(
+                "Bearer {}",
+                signed_token(Algorithm::HS256, &secret, &claims("1", "user", -60))
+            )),
+            "token expired",
+        ),
     ];
     let mut seen = std::collections::BTreeSet::new();
     for (authorization, expected) in cases {
@@ -116,7 +162,11 @@ async fn auth_short_circuits_with_the_reason_for_each_bad_token() {
         assert_eq!(detail, expected);
         seen.insert(detail);
     }
-    assert_eq!(seen.len(), 8, "each bad token kind has its own reason: {seen:?}");
+    assert_eq!(
+        seen.len(),
+        8,
+        "each bad token kind has its own reason: {seen:?}"
+    );
 }
 
 #[tokio::test]
@@ -130,13 +180,21 @@ async fn steps_carry_their_source_file_and_line() {
         let file = step["file"].as_str().expect("file");
         assert!(file.ends_with(".rs"), "{step}");
         assert!(step["line"].as_u64().is_some_and(|l| l > 0), "{step}");
-        assert!(step["layer"].is_string() && step["step"].is_string(), "{step}");
+        assert!(
+            step["layer"].is_string() && step["step"].is_string(),
+            "{step}"
+        );
         assert!(step["at_us"].is_u64(), "{step}");
     }
     // Every layer of the stack records entering and leaving.
     for name in STACK {
         for kind in ["enter", "exit"] {
-            assert!(steps.iter().any(|s| s["layer"] == name && s["step"] == kind), "{name} {kind}");
+            assert!(
+                steps
+                    .iter()
+                    .any(|s| s["layer"] == name && s["step"] == kind),
+                "{name} {kind}"
+            );
         }
     }
     // The auth decision points into the JWT feature's code.
@@ -145,15 +203,27 @@ async fn steps_carry_their_source_file_and_line() {
         .find(|s| s["layer"] == "auth" && s["step"] == "decision")
         .expect("auth records its decision");
     assert_eq!(decision["decision"], "short_circuited");
-    assert!(decision["file"].as_str().is_some_and(|f| f.ends_with("jwt.rs")), "{decision}");
+    assert!(
+        decision["file"]
+            .as_str()
+            .is_some_and(|f| f.ends_with("jwt.rs")),
+        "{decision}"
+    );
     // Steps are in time order.
-    let times: Vec<u64> = steps.iter().map(|s| s["at_us"].as_u64().expect("at_us")).collect();
+    let times: Vec<u64> = steps
+        .iter()
+        .map(|s| s["at_us"].as_u64().expect("at_us"))
+        .collect();
     assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
 }
 
 #[tokio::test]
 async fn rate_limit_short_circuits_the_429_before_the_router() {
-    let dojo = Dojo::with(SandboxConfig { rate_limit_burst: 1, rate_limit_per_second: 0.001, ..config() });
+    let dojo = Dojo::with(SandboxConfig {
+        rate_limit_burst: 1,
+        rate_limit_per_second: 0.001,
+        ..config()
+    });
     assert_eq!(dojo.get("/api/v1/users/1").await.status, StatusCode::OK);
     let reply = dojo.get("/api/v1/users/1").await;
     assert_problem(&reply, 429);
@@ -163,29 +233,55 @@ async fn rate_limit_short_circuits_the_429_before_the_router() {
     assert_eq!(short_circuited(&trace), ["rate_limit"], "{trace:#}");
     let limiter = layer(&trace, "rate_limit");
     assert_eq!(limiter["status"], 429);
-    assert!(limiter["reason"].as_str().is_some_and(|r| !r.is_empty()), "{limiter}");
+    assert!(
+        limiter["reason"].as_str().is_some_and(|r| !r.is_empty()),
+        "{limiter}"
+    );
 }
 
 #[tokio::test]
 async fn body_limit_short_circuits_a_large_content_length() {
-    let dojo = Dojo::with(SandboxConfig { body_limit: 32, ..config() });
+    let dojo = Dojo::with(SandboxConfig {
+        body_limit: 32,
+        ..config()
+    });
     let body = json!({ "name": "a".repeat(64), "email": "a@b" }).to_string();
     let length = body.len().to_string();
-    let headers = [("content-type", "application/json"), ("content-length", length.as_str())];
-    let reply = dojo.send(request(Method::POST, "/api/v1/echo", &headers, Body::from(body))).await;
+    let headers = [
+        ("content-type", "application/json"),
+        ("content-length", length.as_str()),
+    ];
+    let reply = dojo
+        .send(request(
+            Method::POST,
+            "/api/v1/echo",
+            &headers,
+            Body::from(body),
+        ))
+        .await;
     assert_problem(&reply, 413);
     let trace = dojo.trace(&reply.request_id()).await;
     assert_eq!(trace["status"], 413);
-    assert_eq!(layer_names(&trace), ["access_log", "timeout", "body_limit"], "{trace:#}");
+    assert_eq!(
+        layer_names(&trace),
+        ["access_log", "timeout", "body_limit"],
+        "{trace:#}"
+    );
     assert_eq!(short_circuited(&trace), ["body_limit"], "{trace:#}");
     let limit = layer(&trace, "body_limit");
     assert_eq!(limit["status"], 413);
-    assert!(limit["reason"].as_str().is_some_and(|r| !r.is_empty()), "{limit}");
+    assert!(
+        limit["reason"].as_str().is_some_and(|r| !r.is_empty()),
+        "{limit}"
+    );
 }
 
 #[tokio::test]
 async fn timeout_short_circuits_a_slow_handler() {
-    let dojo = Dojo::with(SandboxConfig { request_timeout: Duration::from_millis(50), ..config() });
+    let dojo = Dojo::with(SandboxConfig {
+        request_timeout: Duration::from_millis(50),
+        ..config()
+    });
     let reply = dojo.get("/api/v1/errors/slow?ms=10000").await;
     assert_problem(&reply, 503);
     let trace = dojo.trace(&reply.request_id()).await;
@@ -193,15 +289,30 @@ async fn timeout_short_circuits_a_slow_handler() {
     assert_eq!(short_circuited(&trace), ["timeout"], "{trace:#}");
     let timeout = layer(&trace, "timeout");
     assert_eq!(timeout["status"], 503);
-    assert!(timeout["reason"].as_str().is_some_and(|r| r.contains("time")), "{timeout}");
+    assert!(
+        timeout["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("time")),
+        "{timeout}"
+    );
     assert_eq!(layer(&trace, "access_log")["decision"], "passed");
 }
 
 #[tokio::test]
 async fn cors_short_circuits_a_preflight() {
     let dojo = Dojo::new();
-    let headers = [("origin", ALLOWED_ORIGIN), ("access-control-request-method", "GET")];
-    let reply = dojo.send(request(Method::OPTIONS, "/api/v1/me", &headers, Body::empty())).await;
+    let headers = [
+        ("origin", ALLOWED_ORIGIN),
+        ("access-control-request-method", "GET"),
+    ];
+    let reply = dojo
+        .send(request(
+            Method::OPTIONS,
+            "/api/v1/me",
+            &headers,
+            Body::empty(),
+        ))
+        .await;
     assert!(reply.status.is_success());
     let trace = dojo.trace(&reply.request_id()).await;
     assert_eq!(trace["method"], "OPTIONS");
@@ -219,7 +330,9 @@ async fn internal_error_keeps_its_cause_in_the_trace() {
     assert_eq!(trace["status"], 500);
     let steps = trace["steps"].as_array().expect("steps");
     assert!(
-        steps.iter().any(|s| s["reason"].as_str().is_some_and(|r| r.contains("10.0.0.5"))),
+        steps
+            .iter()
+            .any(|s| s["reason"].as_str().is_some_and(|r| r.contains("10.0.0.5"))),
         "the cause is in the trace: {trace:#}"
     );
 }
@@ -227,7 +340,9 @@ async fn internal_error_keeps_its_cause_in_the_trace() {
 #[tokio::test]
 async fn client_request_id_names_the_trace() {
     let dojo = Dojo::new();
-    let reply = dojo.get_with("/api/v1/users/1", &[("x-request-id", "drill-step-3")]).await;
+    let reply = dojo
+        .get_with("/api/v1/users/1", &[("x-request-id", "drill-step-3")])
+        .await;
     assert_eq!(reply.request_id(), "drill-step-3");
     let trace = dojo.trace("drill-step-3").await;
     assert_eq!(trace["path"], "/api/v1/users/1");

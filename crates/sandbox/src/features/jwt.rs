@@ -11,37 +11,45 @@ use std::borrow::Cow;
 use std::sync::LazyLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use axum::Json;
 use axum::extract::{FromRequestParts, State};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::ValidJson;
+use crate::features::logger::RequestLog;
 use crate::features::users::Role;
 use crate::state::AppState;
 use crate::switches::Switch;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/auth/login", post(login)).route("/api/v1/me", get(me))
-}
-
-#[derive(Debug, Deserialize)]
+/// The body of `POST /api/v1/auth/login`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({ "email": "ada@dojo.test", "password": "correct-horse-battery" }))]
 pub struct LoginRequest {
+    #[schema(format = Email)]
     email: String,
+    #[schema(format = Password)]
     password: String,
 }
 
-#[derive(Debug, Serialize)]
+/// A signed-in caller's access token.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct TokenResponse {
+    /// An HS256 JWT with `sub`, `role`, `iat`, `exp` and `jti`.
     access_token: String,
+    /// Always `Bearer`: send it as `Authorization: Bearer <access_token>`.
+    #[schema(value_type = String, example = "Bearer")]
     token_type: &'static str,
+    /// Seconds until the token expires.
     expires_in: u64,
 }
 
@@ -55,8 +63,28 @@ pub struct Claims {
     pub jti: String,
 }
 
+/// Log in with email and password
+///
+/// Checks the password against its Argon2id hash and answers a short-lived access token.
+/// A wrong password and an unknown email get the same 401.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in", body = TokenResponse),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::ValidationFailed),
+    ),
+)]
 // region: jwt-login
-async fn login(State(state): State<AppState>, ValidJson(body): ValidJson<LoginRequest>) -> ApiResult<Json<TokenResponse>> {
+async fn login(
+    State(state): State<AppState>,
+    ValidJson(body): ValidJson<LoginRequest>,
+) -> ApiResult<Json<TokenResponse>> {
     if body.email.trim().is_empty() || body.password.is_empty() {
         return Err(ApiError::Validation(vec![FieldError {
             field: "email/password".into(),
@@ -66,36 +94,85 @@ async fn login(State(state): State<AppState>, ValidJson(body): ValidJson<LoginRe
     // Argon2id is slow on purpose: keep it off the async worker threads.
     let users = state.users.clone();
     let found = tokio::task::spawn_blocking(move || {
-        users.verify_login(&body.email, &body.password).map(|u| (u.id, u.role))
+        users
+            .verify_login(&body.email, &body.password)
+            .map(|u| (u.id, u.role))
     })
     .await
     .map_err(|e| ApiError::Internal(format!("password check failed: {e}")))?;
     // One message for unknown email and wrong password: no account enumeration.
     let Some((user_id, role)) = found else {
-        return Err(ApiError::Unauthorized { reason: "email or password is wrong".into() });
+        return Err(ApiError::Unauthorized {
+            reason: "email or password is wrong".into(),
+        });
     };
     let now = unix_now();
     let ttl = state.config.access_token_ttl.as_secs();
-    let claims = Claims { sub: user_id.to_string(), role, iat: now, exp: now + ttl, jti: uuid::Uuid::new_v4().to_string() };
-    let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(&state.config.jwt_secret))
-        .map_err(|e| ApiError::Internal(format!("token signing failed: {e}")))?;
-    Ok(Json(TokenResponse { access_token: token, token_type: "Bearer", expires_in: ttl }))
+    let claims = Claims {
+        sub: user_id.to_string(),
+        role,
+        iat: now,
+        exp: now + ttl,
+        jti: uuid::Uuid::new_v4().to_string(),
+    };
+    let token = jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(&state.config.jwt_secret),
+    )
+    .map_err(|e| ApiError::Internal(format!("token signing failed: {e}")))?;
+    Ok(Json(TokenResponse {
+        access_token: token,
+        token_type: "Bearer",
+        expires_in: ttl,
+    }))
 }
 // endregion
 
-async fn me(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<Me>> {
-    let found = state.users.by_id(user.id).ok_or_else(|| ApiError::NotFound("the token's user no longer exists".into()))?;
-    Ok(Json(Me { email: found.email, id: found.id, role: found.role }))
+// region: openapi-path
+/// The routes, each registered with its OpenAPI description.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(me))
 }
 
-/// The answer of `GET /api/v1/me`. Members in alphabetical order, like every other JSON
-/// object the sandbox writes.
-#[derive(Debug, Serialize)]
+/// The caller's own account
+///
+/// Needs `Authorization: Bearer <token>` with a token from the login route.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The account the token belongs to", body = Me),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 404, response = crate::openapi::NotFound),
+    ),
+)]
+async fn me(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<Me>> {
+    let found = state
+        .users
+        .by_id(user.id)
+        .ok_or_else(|| ApiError::NotFound("the token's user no longer exists".into()))?;
+    Ok(Json(Me {
+        email: found.email,
+        id: found.id,
+        role: found.role,
+    }))
+}
+
+/// The caller's account.
+// Members in alphabetical order, like every other JSON object the sandbox writes.
+#[derive(Debug, Serialize, ToSchema)]
 struct Me {
+    #[schema(value_type = String, format = Email)]
     email: &'static str,
     id: u64,
     role: Role,
 }
+// endregion
 
 /// The caller, proven by a valid access token.
 #[derive(Debug, Clone)]
@@ -112,14 +189,27 @@ impl FromRequestParts<AppState> for AuthUser {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<AuthUser> {
         match verify(parts, state) {
             Ok(claims) => {
-                let reason = if state.switches.is_on(Switch::JwtAcceptUnsigned) || state.switches.is_on(Switch::JwtSkipExpiry) {
+                let reason = if state.switches.is_on(Switch::JwtAcceptUnsigned)
+                    || state.switches.is_on(Switch::JwtSkipExpiry)
+                {
                     "accepted with a break-it switch on: signature or expiry may not have been checked"
                 } else {
                     "valid signature, not expired"
                 };
                 tracing::info!(target: "dojo::trace", layer = "auth", step = "decision", decision = "passed", reason);
-                let id = claims.sub.parse().map_err(|_| reject("the token's subject is not a user id"))?;
-                Ok(AuthUser { id, role: claims.role, claims })
+                let id = claims
+                    .sub
+                    .parse()
+                    .map_err(|_| reject("the token's subject is not a user id"))?;
+                // The access log names the caller.
+                if let Some(log) = parts.extensions.get::<RequestLog>() {
+                    log.set_user(&claims.sub);
+                }
+                Ok(AuthUser {
+                    id,
+                    role: claims.role,
+                    claims,
+                })
             }
             Err(reason) => Err(reject(reason)),
         }
@@ -128,11 +218,16 @@ impl FromRequestParts<AppState> for AuthUser {
 
 fn reject(reason: &str) -> ApiError {
     tracing::info!(target: "dojo::trace", layer = "auth", step = "decision", decision = "short_circuited", status = 401u64, reason);
-    ApiError::Unauthorized { reason: reason.to_owned() }
+    ApiError::Unauthorized {
+        reason: reason.to_owned(),
+    }
 }
 
 fn verify(parts: &Parts, state: &AppState) -> Result<Claims, &'static str> {
-    let header = parts.headers.get(AUTHORIZATION).ok_or("no Authorization header")?;
+    let header = parts
+        .headers
+        .get(AUTHORIZATION)
+        .ok_or("no Authorization header")?;
     let token = header
         .to_str()
         .ok()
@@ -140,7 +235,9 @@ fn verify(parts: &Parts, state: &AppState) -> Result<Claims, &'static str> {
         .ok_or("the Authorization header is not `Bearer <token>`")?
         .trim();
     let mut pieces = token.split('.');
-    let (Some(head), Some(_payload), Some(_signature), None) = (pieces.next(), pieces.next(), pieces.next(), pieces.next()) else {
+    let (Some(head), Some(_payload), Some(_signature), None) =
+        (pieces.next(), pieces.next(), pieces.next(), pieces.next())
+    else {
         return Err("malformed token: a JWT has three dot-separated parts");
     };
     let skip_expiry = state.switches.is_on(Switch::JwtSkipExpiry);
@@ -164,14 +261,20 @@ fn verify(parts: &Parts, state: &AppState) -> Result<Claims, &'static str> {
         validation.set_required_spec_claims(&["exp", "sub"]);
         validation
     }
-    let validation: &Validation = if skip_expiry { &SKIP_EXPIRY } else { &CHECK_EXPIRY };
+    let validation: &Validation = if skip_expiry {
+        &SKIP_EXPIRY
+    } else {
+        &CHECK_EXPIRY
+    };
     // Claims are read with every field optional, so a missing one is named as missing
     // instead of failing as unreadable JSON.
     let claims = jsonwebtoken::decode::<LooseClaims>(token, state.jwt_key(), validation)
         .map(|data| data.claims)
         .map_err(|error| match error.kind() {
             ErrorKind::ExpiredSignature => "token expired",
-            ErrorKind::InvalidSignature => "signature does not match: the token was tampered with or signed with another key",
+            ErrorKind::InvalidSignature => {
+                "signature does not match: the token was tampered with or signed with another key"
+            }
             ErrorKind::MissingRequiredClaim(_) => MISSING_CLAIM,
             _ => "malformed token: its claims could not be read",
         })?;
@@ -196,7 +299,13 @@ impl LooseClaims {
             return Err(MISSING_CLAIM);
         };
         let role = self.role.ok_or("the token carries no role claim")?;
-        Ok(Claims { sub, role, iat: self.iat.unwrap_or(0), exp, jti: self.jti.unwrap_or_default() })
+        Ok(Claims {
+            sub,
+            role,
+            iat: self.iat.unwrap_or(0),
+            exp,
+            jti: self.jti.unwrap_or_default(),
+        })
     }
 }
 // endregion
@@ -227,7 +336,10 @@ fn header_alg(head: &str) -> Result<Option<Cow<'static, str>>, &'static str> {
         .ok()
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
         .ok_or("malformed token: the header is not base64url JSON")?;
-    Ok(head.get("alg").and_then(|a| a.as_str()).map(|alg| Cow::Owned(alg.to_owned())))
+    Ok(head
+        .get("alg")
+        .and_then(|a| a.as_str())
+        .map(|alg| Cow::Owned(alg.to_owned())))
 }
 
 /// The hole "jwt-accept-unsigned" opens: claims read without any signature check.
@@ -246,7 +358,9 @@ fn unsigned_claims(token: &str, skip_expiry: bool) -> Result<Claims, &'static st
 }
 
 fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 #[cfg(test)]
@@ -287,6 +401,81 @@ mod tests {
             let quick = header_alg(&encoded).map(|alg| alg.map(Cow::into_owned));
             assert_eq!(quick, general(&encoded), "{header}");
         }
-        assert_eq!(header_alg("%%%").map(|alg| alg.map(Cow::into_owned)), general("%%%"));
+        assert_eq!(
+            header_alg("%%%").map(|alg| alg.map(Cow::into_owned)),
+            general("%%%")
+        );
     }
+}
+
+/// How a protected route is tested without a server (topic 27): the whole app, every
+/// middleware layer included, driven in process with `tower::ServiceExt::oneshot`.
+#[cfg(test)]
+mod http_tests {
+    // region: oneshot-test
+    use axum::Router;
+    use axum::body::{Body, to_bytes};
+    use axum::http::{HeaderMap, Request, StatusCode, header};
+    use serde_json::{Value, json};
+    use tower::ServiceExt as _;
+
+    use crate::features::users::SEED_PASSWORD;
+    use crate::{AppState, SandboxConfig, app};
+
+    /// Sends one request through the app, no socket involved, and reads the answer.
+    async fn send(app: &Router, request: Request<Body>) -> (StatusCode, HeaderMap, Value) {
+        let response = app
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the router never fails");
+        let (parts, body) = response.into_parts();
+        let bytes = to_bytes(body, 64 * 1024).await.expect("a readable body");
+        let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        (parts.status, parts.headers, json)
+    }
+
+    #[tokio::test]
+    async fn me_refuses_a_caller_without_a_token_and_knows_one_with_a_token() {
+        let app = app(AppState::new(SandboxConfig::default()));
+
+        // No token: a 401 problem with a Bearer challenge and the request id as `instance`.
+        let anonymous = Request::get("/api/v1/me")
+            .body(Body::empty())
+            .expect("request");
+        let (status, headers, problem) = send(&app, anonymous).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(headers[header::CONTENT_TYPE], "application/problem+json");
+        assert_eq!(
+            headers[header::WWW_AUTHENTICATE],
+            "Bearer realm=\"backend-dojo\""
+        );
+        assert_eq!(problem["detail"], "no Authorization header");
+        assert_eq!(
+            problem["instance"],
+            headers["x-request-id"].to_str().expect("ascii")
+        );
+
+        // The real login, then the token it issued.
+        let credentials = json!({ "email": "ada@dojo.test", "password": SEED_PASSWORD });
+        let login = Request::post("/api/v1/auth/login")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(credentials.to_string()))
+            .expect("request");
+        let (status, _, issued) = send(&app, login).await;
+        assert_eq!(status, StatusCode::OK);
+        let token = issued["access_token"].as_str().expect("an access token");
+
+        let known = Request::get("/api/v1/me")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .expect("request");
+        let (status, _, me) = send(&app, known).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            me,
+            json!({ "email": "ada@dojo.test", "id": 1, "role": "user" })
+        );
+    }
+    // endregion
 }

@@ -51,14 +51,26 @@ impl RateLimiter {
         let burst = f64::from(burst.max(1));
         let per_second = per_second.max(0.001);
         let window = (burst / per_second).ceil() as u64;
-        let policy = HeaderValue::try_from(format!("\"per-client\";q={};w={window}", burst as u64)).ok();
-        RateLimiter { burst, per_second, buckets: Mutex::new(HashMap::new()), policy }
+        let policy =
+            HeaderValue::try_from(format!("\"per-client\";q={};w={window}", burst as u64)).ok();
+        RateLimiter {
+            burst,
+            per_second,
+            buckets: Mutex::new(HashMap::new()),
+            policy,
+        }
     }
 
     /// Refills the client's bucket for the time passed, then spends one token if there is one.
     pub fn check(&self, client: IpAddr, now: Instant) -> Verdict {
-        let mut buckets = self.buckets.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let bucket = buckets.entry(client).or_insert(Bucket { tokens: self.burst, updated: now });
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let bucket = buckets.entry(client).or_insert(Bucket {
+            tokens: self.burst,
+            updated: now,
+        });
         let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
         bucket.tokens = (bucket.tokens + elapsed * self.per_second).min(self.burst);
         bucket.updated = now;
@@ -66,7 +78,11 @@ impl RateLimiter {
         if allowed {
             bucket.tokens -= 1.0;
         }
-        let missing = if allowed { self.burst - bucket.tokens } else { 1.0 - bucket.tokens };
+        let missing = if allowed {
+            self.burst - bucket.tokens
+        } else {
+            1.0 - bucket.tokens
+        };
         Verdict {
             allowed,
             // Truncation is the point: only whole tokens can be spent.
@@ -76,7 +92,10 @@ impl RateLimiter {
     }
 
     pub fn clear(&self) {
-        self.buckets.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clear();
+        self.buckets
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clear();
     }
 }
 
@@ -84,7 +103,9 @@ const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy")
 const RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
 
 pub(crate) fn enforce(state: &AppState) -> MiddlewareLayer<RateLimit> {
-    MiddlewareLayer::new(RateLimit { limiter: state.rate_limiter.clone() })
+    MiddlewareLayer::new(RateLimit {
+        limiter: state.rate_limiter.clone(),
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -102,12 +123,18 @@ impl Middleware<Body> for RateLimit {
             .get::<ConnectInfo<SocketAddr>>()
             .map_or(IpAddr::from([127, 0, 0, 1]), |info| info.0.ip());
         let verdict = self.limiter.check(client, Instant::now());
-        let headers = RateLimitHeaders { verdict, policy: self.limiter.policy.clone() };
+        let headers = RateLimitHeaders {
+            verdict,
+            policy: self.limiter.policy.clone(),
+        };
         if verdict.allowed {
             return Ok(headers);
         }
         tracing::info!(target: "dojo::trace", layer = "rate_limit", step = "decision", decision = "short_circuited", status = 429u64, reason = "the client's token bucket is empty");
-        let mut response = ApiError::RateLimited { retry_after_secs: verdict.reset_secs.max(1) }.into_response();
+        let mut response = ApiError::RateLimited {
+            retry_after_secs: verdict.reset_secs.max(1),
+        }
+        .into_response();
         headers.exit(&mut response);
         Err(response)
     }
@@ -129,7 +156,13 @@ impl<B> Exit<B> for RateLimitHeaders {
         // Written on the stack: two numbers never fill 64 bytes.
         let mut state_header = [0u8; 64];
         let mut writer = std::io::Cursor::new(&mut state_header[..]);
-        if write!(writer, "\"per-client\";r={};t={}", self.verdict.remaining, self.verdict.reset_secs).is_ok() {
+        if write!(
+            writer,
+            "\"per-client\";r={};t={}",
+            self.verdict.remaining, self.verdict.reset_secs
+        )
+        .is_ok()
+        {
             let written = usize::try_from(writer.position()).unwrap_or(0);
             if let Ok(value) = HeaderValue::from_bytes(&state_header[..written]) {
                 headers.insert(RATELIMIT, value);

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use axum::extract::Request;
-use axum::http::{HeaderName, HeaderValue, Method, Response, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Response, header};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::middleware::{Exit, Middleware, MiddlewareLayer};
@@ -16,13 +16,25 @@ use crate::switches::{Switch, Switches};
 
 // region: security-headers
 const SECURITY_HEADERS: [(HeaderName, &str); 7] = [
-    (header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"),
-    (header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains"),
+    (
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+    ),
+    (
+        header::STRICT_TRANSPORT_SECURITY,
+        "max-age=31536000; includeSubDomains",
+    ),
     (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
     (header::X_FRAME_OPTIONS, "DENY"),
     (header::REFERRER_POLICY, "no-referrer"),
-    (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
-    (HeaderName::from_static("cross-origin-resource-policy"), "same-origin"),
+    (
+        HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    ),
+    (
+        HeaderName::from_static("cross-origin-resource-policy"),
+        "same-origin",
+    ),
 ];
 
 pub(crate) fn set_headers() -> MiddlewareLayer<SecurityHeaders> {
@@ -43,35 +55,74 @@ impl<B> Middleware<B> for SecurityHeaders {
 
 impl<B> Exit<B> for SecurityHeaders {
     fn exit(self, response: &mut Response<B>) {
-        let headers = response.headers_mut();
-        // Room for these and the request id added further out, so the map grows once.
-        headers.reserve(SECURITY_HEADERS.len() + 2);
-        for (name, value) in SECURITY_HEADERS {
-            headers.entry(name).or_insert(HeaderValue::from_static(value));
-        }
+        add_security_headers(response.headers_mut());
+    }
+}
+
+/// Adds every security header the answer does not set itself.
+pub(crate) fn add_security_headers(headers: &mut HeaderMap) {
+    // Room for these and the request id added further out, so the map grows once.
+    headers.reserve(SECURITY_HEADERS.len() + 2);
+    for (name, value) in SECURITY_HEADERS {
+        headers
+            .entry(name)
+            .or_insert(HeaderValue::from_static(value));
     }
 }
 // endregion
 
 // region: cors-allowlist
 pub(crate) fn cors(state: &AppState) -> CorsLayer {
-    let allowed: Vec<HeaderValue> = state.config.cors_origins.iter().filter_map(|o| o.parse().ok()).collect();
-    let switches = state.switches.clone();
+    let origins = AllowedOrigins::of(state);
     CorsLayer::new()
         .allow_origin(AllowOrigin::predicate(move |origin, _request| {
-            // The hole: any origin passes, and credentials are allowed below.
-            switches.is_on(Switch::CorsReflectAnyOrigin) || allowed.contains(origin)
+            origins.allows(origin)
         }))
-        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
         .allow_credentials(true)
         .max_age(std::time::Duration::from_secs(600))
+}
+
+/// The origins that may read the sandbox's answers with credentials.
+#[derive(Debug, Clone)]
+pub(crate) struct AllowedOrigins {
+    allowlist: Arc<[HeaderValue]>,
+    switches: Arc<Switches>,
+}
+
+impl AllowedOrigins {
+    pub(crate) fn of(state: &AppState) -> AllowedOrigins {
+        let allowlist = state
+            .config
+            .cors_origins
+            .iter()
+            .filter_map(|o| o.parse().ok())
+            .collect();
+        AllowedOrigins {
+            allowlist,
+            switches: state.switches.clone(),
+        }
+    }
+
+    pub(crate) fn allows(&self, origin: &HeaderValue) -> bool {
+        // The hole: any origin passes, and credentials are allowed.
+        self.switches.is_on(Switch::CorsReflectAnyOrigin) || self.allowlist.contains(origin)
+    }
 }
 // endregion
 
 /// Records what CORS decided for a cross-origin request, for the trace.
 pub(crate) fn note_cors(state: &AppState) -> MiddlewareLayer<NoteCors> {
-    MiddlewareLayer::new(NoteCors { switches: state.switches.clone() })
+    MiddlewareLayer::new(NoteCors {
+        switches: state.switches.clone(),
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -85,7 +136,10 @@ impl<B> Middleware<B> for NoteCors {
 
     fn enter(&self, request: &mut Request) -> Result<Option<CorsNote>, Response<B>> {
         let origin = request.headers().get(header::ORIGIN);
-        Ok(origin.map(|origin| CorsNote { origin: origin.clone(), switches: self.switches.clone() }))
+        Ok(origin.map(|origin| CorsNote {
+            origin: origin.clone(),
+            switches: self.switches.clone(),
+        }))
     }
 }
 
@@ -97,12 +151,18 @@ pub(crate) struct CorsNote {
 
 impl<B> Exit<B> for Option<CorsNote> {
     fn exit(self, response: &mut Response<B>) {
-        let Some(CorsNote { origin, switches }) = self else { return };
-        let allowed = response.headers().contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN);
+        let Some(CorsNote { origin, switches }) = self else {
+            return;
+        };
+        let allowed = response
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN);
         let reason = match (allowed, switches.is_on(Switch::CorsReflectAnyOrigin)) {
             (true, true) => "origin reflected because cors-reflect-any-origin is on",
             (true, false) => "origin is on the allowlist",
-            (false, _) => "origin is not on the allowlist: no CORS headers, the browser will block the read",
+            (false, _) => {
+                "origin is not on the allowlist: no CORS headers, the browser will block the read"
+            }
         };
         tracing::info!(target: "dojo::trace", layer = "cors", step = "note", reason, origin = ?origin);
     }

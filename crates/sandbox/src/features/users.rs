@@ -6,9 +6,10 @@ use std::sync::OnceLock;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::{Argon2, PasswordHasher as _, PasswordVerifier as _};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// Roles, from least to most trusted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     User,
@@ -81,10 +82,15 @@ impl UserStore {
         let user = self.users.iter().find(|u| u.email == email);
         let hash = match user {
             Some(user) => user.hash(),
-            None => self.decoy.get_or_init(|| hash_password("decoy-password-never-matches")),
+            None => self
+                .decoy
+                .get_or_init(|| hash_password("decoy-password-never-matches")),
         };
-        let matches = PasswordHash::new(hash)
-            .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok());
+        let matches = PasswordHash::new(hash).is_ok_and(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        });
         user.filter(|_| matches)
     }
 }

@@ -95,7 +95,11 @@ impl Visit for EventFields {
             "step" => self.step = Some(Word::new(value)),
             "reason" | "message" => self.reason = Some(value.into()),
             "decision" => {
-                self.decision = Some(if value == "passed" { Decision::Passed } else { Decision::ShortCircuited });
+                self.decision = Some(if value == "passed" {
+                    Decision::Passed
+                } else {
+                    Decision::ShortCircuited
+                });
             }
             _ => {}
         }
@@ -115,7 +119,10 @@ impl Visit for EventFields {
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         // Only format what is kept: `origin = ?origin` and the like are not.
-        if matches!(field.name(), "layer" | "step" | "reason" | "message" | "decision") {
+        if matches!(
+            field.name(),
+            "layer" | "step" | "reason" | "message" | "decision"
+        ) {
             self.record_str(field, &format!("{value:?}"));
         }
     }
@@ -152,11 +159,17 @@ where
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
         // Events inside a request almost always sit directly in its span; only look
         // further up when they do not.
-        let current = if event.is_contextual() { ctx.lookup_current() } else { None };
+        let current = if event.is_contextual() {
+            ctx.lookup_current()
+        } else {
+            None
+        };
         match current {
             Some(span) if span.name() == REQUEST_SPAN => record(&span, event),
             _ => {
-                let Some(scope) = ctx.event_scope(event) else { return };
+                let Some(scope) = ctx.event_scope(event) else {
+                    return;
+                };
                 if let Some(span) = scope.from_root().find(|span| span.name() == REQUEST_SPAN) {
                     record(&span, event);
                 }
@@ -169,7 +182,9 @@ where
         if span.name() != REQUEST_SPAN {
             return;
         }
-        let Some(in_flight) = span.extensions_mut().remove::<InFlight>() else { return };
+        let Some(in_flight) = span.extensions_mut().remove::<InFlight>() else {
+            return;
+        };
         self.store.push_record(finish(in_flight));
     }
 }
@@ -183,7 +198,9 @@ fn record<'a, S: LookupSpan<'a>>(span: &SpanRef<'a, S>, event: &Event<'_>) {
         fields.step.unwrap_or_else(|| Word::new("event")),
     );
     let mut extensions = span.extensions_mut();
-    let Some(in_flight) = extensions.get_mut::<InFlight>() else { return };
+    let Some(in_flight) = extensions.get_mut::<InFlight>() else {
+        return;
+    };
     let at_us = micros(in_flight.start);
     in_flight.steps.push(RawStep {
         names,
@@ -208,25 +225,36 @@ fn finish(in_flight: InFlight) -> Record {
         match step.names.step() {
             "enter" => layers.push(RawLayer::entered(step, false)),
             "exit" => {
-                if let Some(span) = layers.iter_mut().rev().find(|l| l.layer == step.names.layer()) {
+                if let Some(span) = layers
+                    .iter_mut()
+                    .rev()
+                    .find(|l| l.layer == step.names.layer())
+                {
                     span.exit_us = step.at_us;
                     span.status = step.status;
                     span.exited = true;
                 }
             }
             "decision" => {
-                let index_of_layer = match layers.iter().rposition(|l| l.layer == step.names.layer()) {
-                    Some(found) => found,
-                    None => {
-                        // Extractors (auth, role, validation) decide without a probe of
-                        // their own. They run before the handler's body, so they are
-                        // shown before it; their decision is explicit, never inferred.
-                        let open_handler = layers.last().is_some_and(|l| l.layer == HANDLER && !l.exited);
-                        let at = if open_handler { layers.len() - 1 } else { layers.len() };
-                        layers.insert(at, RawLayer::entered(step, false));
-                        at
-                    }
-                };
+                let index_of_layer =
+                    match layers.iter().rposition(|l| l.layer == step.names.layer()) {
+                        Some(found) => found,
+                        None => {
+                            // Extractors (auth, role, validation) decide without a probe of
+                            // their own. They run before the handler's body, so they are
+                            // shown before it; their decision is explicit, never inferred.
+                            let open_handler = layers
+                                .last()
+                                .is_some_and(|l| l.layer == HANDLER && !l.exited);
+                            let at = if open_handler {
+                                layers.len() - 1
+                            } else {
+                                layers.len()
+                            };
+                            layers.insert(at, RawLayer::entered(step, false));
+                            at
+                        }
+                    };
                 let span = &mut layers[index_of_layer];
                 span.decision = step.decision.unwrap_or(Decision::Passed);
                 span.reason = step.reason.as_ref().map(|_| Reason::OfStep(index));
@@ -248,11 +276,17 @@ fn finish(in_flight: InFlight) -> Record {
             && layers[index].layer != HANDLER
             && (is_last_probe || !inner_finished)
             && layers[index].decision == Decision::Passed
-            && layers.iter().skip(index + 1).all(|l| l.decision == Decision::Passed)
+            && layers
+                .iter()
+                .skip(index + 1)
+                .all(|l| l.decision == Decision::Passed)
         {
             layers[index].decision = Decision::ShortCircuited;
             if layers[index].reason.is_none() {
-                layers[index].reason = Some(Reason::Text(default_reason(&layers[index].layer, layers[index].status)));
+                layers[index].reason = Some(Reason::Text(default_reason(
+                    &layers[index].layer,
+                    layers[index].status,
+                )));
             }
         }
     }
@@ -288,7 +322,9 @@ fn default_reason(layer: &str, status: Option<u16>) -> Cow<'static, str> {
         ("timeout", _) => "the handler ran past the time limit, so the request was dropped".into(),
         ("body_limit", _) => "the body is larger than the limit".into(),
         ("cors", Some(_)) => "answered the CORS preflight itself".into(),
-        (layer, Some(status)) => format!("{layer} answered {status} without calling the next layer").into(),
+        (layer, Some(status)) => {
+            format!("{layer} answered {status} without calling the next layer").into()
+        }
         (layer, None) => format!("{layer} stopped the request").into(),
     }
 }

@@ -85,7 +85,9 @@ pub struct Trace {
 impl Trace {
     /// The layer that answered without passing the request on, if any.
     pub fn short_circuit(&self) -> Option<&LayerSpan> {
-        self.layers.iter().find(|l| l.decision == Decision::ShortCircuited)
+        self.layers
+            .iter()
+            .find(|l| l.decision == Decision::ShortCircuited)
     }
 }
 
@@ -164,12 +166,19 @@ pub(crate) enum Reason {
 
 impl Record {
     fn short_circuit(&self) -> Option<&RawLayer> {
-        self.layers.iter().find(|l| l.decision == Decision::ShortCircuited)
+        self.layers
+            .iter()
+            .find(|l| l.decision == Decision::ShortCircuited)
     }
 
     fn reason(&self, reason: &Reason) -> String {
         match reason {
-            Reason::OfStep(index) => self.steps.get(*index).and_then(|s| s.reason.as_deref()).unwrap_or_default().to_owned(),
+            Reason::OfStep(index) => self
+                .steps
+                .get(*index)
+                .and_then(|s| s.reason.as_deref())
+                .unwrap_or_default()
+                .to_owned(),
             Reason::Text(text) => text.clone().into_owned(),
         }
     }
@@ -267,7 +276,10 @@ pub struct TraceStore {
 impl Default for TraceStore {
     fn default() -> Self {
         let (live, _) = broadcast::channel(256);
-        TraceStore { ring: Mutex::new(VecDeque::with_capacity(CAPACITY)), live }
+        TraceStore {
+            ring: Mutex::new(VecDeque::with_capacity(CAPACITY)),
+            live,
+        }
     }
 }
 
@@ -286,8 +298,15 @@ impl TraceStore {
 
     fn insert(&self, entry: Entry, summary: Option<TraceSummary>) {
         let evicted = {
-            let mut ring = self.ring.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            let evicted = if ring.len() >= CAPACITY { ring.pop_front() } else { None };
+            let mut ring = self
+                .ring
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let evicted = if ring.len() >= CAPACITY {
+                ring.pop_front()
+            } else {
+                None
+            };
             ring.push_back(entry);
             evicted
         };
@@ -300,13 +319,22 @@ impl TraceStore {
     }
 
     pub fn get(&self, id: &str) -> Option<Arc<Trace>> {
-        let ring = self.ring.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        ring.iter().rev().find(|entry| entry.has_id(id)).map(Entry::to_trace)
+        let ring = self
+            .ring
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        ring.iter()
+            .rev()
+            .find(|entry| entry.has_id(id))
+            .map(Entry::to_trace)
     }
 
     /// The newest `limit` traces, newest first.
     pub fn recent(&self, limit: usize) -> Vec<TraceSummary> {
-        let ring = self.ring.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let ring = self
+            .ring
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         ring.iter().rev().take(limit).map(Entry::summary).collect()
     }
 

@@ -27,7 +27,10 @@ impl<S> Layer<S> for RecordLayer {
     type Service = Record<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        Record { dispatch: self.dispatch.clone(), inner }
+        Record {
+            dispatch: self.dispatch.clone(),
+            inner,
+        }
     }
 }
 
@@ -55,7 +58,11 @@ where
         // The layers below start their work here, so their first events already belong
         // to the request's span and go to this sandbox's collector.
         tracing::dispatcher::with_default(&self.dispatch, || {
-            let request_id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
+            let request_id = request
+                .headers()
+                .get(REQUEST_ID)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
             let span = tracing::info_span!(
                 target: "dojo::trace",
                 REQUEST_SPAN,
@@ -64,7 +71,11 @@ where
                 path = request.uri().path(),
             );
             let inner = span.in_scope(|| inner.call(request));
-            Recorded { inner, span: Some(span), dispatch: self.dispatch.clone() }
+            Recorded {
+                inner,
+                span: Some(span),
+                dispatch: self.dispatch.clone(),
+            }
         })
     }
 }

@@ -28,8 +28,15 @@ pub(crate) const ALLOWED_ORIGIN: &str = "https://app.dojo.test";
 pub(crate) const EVIL_ORIGIN: &str = "https://evil.example";
 
 /// The middleware layers every traced request meets, outermost first.
-pub(crate) const STACK: [&str; 7] =
-    ["access_log", "timeout", "body_limit", "security_headers", "cors", "rate_limit", "router"];
+pub(crate) const STACK: [&str; 7] = [
+    "access_log",
+    "timeout",
+    "body_limit",
+    "security_headers",
+    "cors",
+    "rate_limit",
+    "router",
+];
 
 /// The default config with a known JWT secret and a bucket large enough that only the
 /// rate-limit tests ever see a 429 (in process, every request shares one client key).
@@ -67,12 +74,16 @@ impl Reply {
     }
 
     pub(crate) fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).map(|v| v.to_str().expect("header is visible ASCII"))
+        self.headers
+            .get(name)
+            .map(|v| v.to_str().expect("header is visible ASCII"))
     }
 
     /// The `X-Request-Id` every answer carries.
     pub(crate) fn request_id(&self) -> String {
-        self.header("x-request-id").expect("every answer has x-request-id").to_owned()
+        self.header("x-request-id")
+            .expect("every answer has x-request-id")
+            .to_owned()
     }
 }
 
@@ -82,14 +93,28 @@ impl Dojo {
     }
 
     pub(crate) fn with(config: SandboxConfig) -> Dojo {
-        Dojo { app: app(AppState::new(config.clone())), config }
+        Dojo {
+            app: app(AppState::new(config.clone())),
+            config,
+        }
     }
 
     pub(crate) async fn send(&self, request: Request<Body>) -> Reply {
-        let response = self.app.clone().oneshot(request).await.expect("the router never fails");
+        let response = self
+            .app
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the router never fails");
         let (parts, body) = response.into_parts();
-        let body = axum::body::to_bytes(body, usize::MAX).await.expect("the body can be read");
-        Reply { status: parts.status, headers: parts.headers, body }
+        let body = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .expect("the body can be read");
+        Reply {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        }
     }
 
     pub(crate) async fn get(&self, path: &str) -> Reply {
@@ -97,7 +122,8 @@ impl Dojo {
     }
 
     pub(crate) async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
-        self.send(request(Method::GET, path, headers, Body::empty())).await
+        self.send(request(Method::GET, path, headers, Body::empty()))
+            .await
     }
 
     pub(crate) async fn post_json(&self, path: &str, body: &Value) -> Reply {
@@ -106,14 +132,33 @@ impl Dojo {
 
     pub(crate) async fn send_json(&self, method: Method, path: &str, body: &Value) -> Reply {
         let headers = [("content-type", "application/json")];
-        self.send(request(method, path, &headers, Body::from(body.to_string()))).await
+        self.send(request(
+            method,
+            path,
+            &headers,
+            Body::from(body.to_string()),
+        ))
+        .await
     }
 
     /// Logs in and returns the access token.
     pub(crate) async fn login_as(&self, email: &str) -> String {
-        let reply = self.post_json("/api/v1/auth/login", &json!({ "email": email, "password": PASSWORD })).await;
-        assert_eq!(reply.status, StatusCode::OK, "login failed: {}", reply.text());
-        reply.json()["access_token"].as_str().expect("access_token is a string").to_owned()
+        let reply = self
+            .post_json(
+                "/api/v1/auth/login",
+                &json!({ "email": email, "password": PASSWORD }),
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "login failed: {}",
+            reply.text()
+        );
+        reply.json()["access_token"]
+            .as_str()
+            .expect("access_token is a string")
+            .to_owned()
     }
 
     pub(crate) async fn login(&self) -> String {
@@ -123,15 +168,29 @@ impl Dojo {
     /// `GET /api/v1/me` with this `Authorization` header, or none.
     pub(crate) async fn me(&self, authorization: Option<&str>) -> Reply {
         match authorization {
-            Some(value) => self.get_with("/api/v1/me", &[("authorization", value)]).await,
+            Some(value) => {
+                self.get_with("/api/v1/me", &[("authorization", value)])
+                    .await
+            }
             None => self.get("/api/v1/me").await,
         }
     }
 
     /// Flips a "break it" switch through the tooling API.
     pub(crate) async fn switch(&self, name: &str, enabled: bool) {
-        let reply = self.send_json(Method::PUT, &format!("/_dojo/switches/{name}"), &json!({ "enabled": enabled })).await;
-        assert_eq!(reply.status, StatusCode::OK, "switch {name}: {}", reply.text());
+        let reply = self
+            .send_json(
+                Method::PUT,
+                &format!("/_dojo/switches/{name}"),
+                &json!({ "enabled": enabled }),
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "switch {name}: {}",
+            reply.text()
+        );
         let switches = reply.json();
         let view = switches
             .as_array()
@@ -143,9 +202,19 @@ impl Dojo {
     }
 
     pub(crate) async fn reset_topic(&self, topic: u32) {
-        let reply = self.post_json(&format!("/_dojo/topics/{topic}/reset"), &json!({})).await;
-        assert_eq!(reply.status, StatusCode::OK, "reset {topic}: {}", reply.text());
-        assert_eq!(reply.json(), json!({ "topic": topic, "reset": true }));
+        let reply = self
+            .post_json(&format!("/_dojo/topics/{topic}/reset"), &json!({}))
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "reset {topic}: {}",
+            reply.text()
+        );
+        let answer = reply.json();
+        assert_eq!(answer["topic"], topic, "{answer}");
+        assert_eq!(answer["reset"], true, "{answer}");
+        assert!(answer["cleared"].is_array(), "{answer}");
     }
 
     /// The trace of one request, read the way the app reads it.
@@ -158,7 +227,12 @@ impl Dojo {
     }
 }
 
-pub(crate) fn request(method: Method, path: &str, headers: &[(&str, &str)], body: Body) -> Request<Body> {
+pub(crate) fn request(
+    method: Method,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Body,
+) -> Request<Body> {
     let mut builder = Request::builder().method(method).uri(path);
     for (name, value) in headers {
         builder = builder.header(*name, *value);
@@ -170,22 +244,47 @@ pub(crate) fn request(method: Method, path: &str, headers: &[(&str, &str)], body
 /// `instance` equal to the `X-Request-Id` header. Returns the body.
 #[track_caller]
 pub(crate) fn assert_problem(reply: &Reply, status: u16) -> Value {
-    assert_eq!(reply.status.as_u16(), status, "unexpected status; body: {}", reply.text());
-    assert_eq!(reply.header("content-type"), Some("application/problem+json"), "body: {}", reply.text());
+    assert_eq!(
+        reply.status.as_u16(),
+        status,
+        "unexpected status; body: {}",
+        reply.text()
+    );
+    assert_eq!(
+        reply.header("content-type"),
+        Some("application/problem+json"),
+        "body: {}",
+        reply.text()
+    );
     let body = reply.json();
-    let kind = body["type"].as_str().unwrap_or_else(|| panic!("type is a string: {body}"));
+    let kind = body["type"]
+        .as_str()
+        .unwrap_or_else(|| panic!("type is a string: {body}"));
     assert!(kind.starts_with("https://"), "type is a URI: {body}");
-    assert!(body["title"].as_str().is_some_and(|t| !t.is_empty()), "title: {body}");
+    assert!(
+        body["title"].as_str().is_some_and(|t| !t.is_empty()),
+        "title: {body}"
+    );
     assert_eq!(body["status"], status, "status member: {body}");
-    assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "detail: {body}");
-    assert_eq!(body["instance"], reply.request_id(), "instance is the request id: {body}");
+    assert!(
+        body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "detail: {body}"
+    );
+    assert_eq!(
+        body["instance"],
+        reply.request_id(),
+        "instance is the request id: {body}"
+    );
     body
 }
 
 /// The problem's `detail`, after [`assert_problem`].
 #[track_caller]
 pub(crate) fn problem_detail(reply: &Reply, status: u16) -> String {
-    assert_problem(reply, status)["detail"].as_str().expect("detail").to_owned()
+    assert_problem(reply, status)["detail"]
+        .as_str()
+        .expect("detail")
+        .to_owned()
 }
 
 /// Layer names of a trace, in the order the request met them.
@@ -221,7 +320,10 @@ pub(crate) fn short_circuited(trace: &Value) -> Vec<String> {
 }
 
 pub(crate) fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).expect("after 1970").as_secs()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs()
 }
 
 pub(crate) fn b64(json: &Value) -> String {
@@ -238,11 +340,19 @@ pub(crate) fn claims(sub: &str, role: &str, exp_in: i64) -> Value {
 
 /// `alg: none`: a header, the claims and an empty signature.
 pub(crate) fn unsigned_token(claims: &Value) -> String {
-    format!("{}.{}.", b64(&json!({ "alg": "none", "typ": "JWT" })), b64(claims))
+    format!(
+        "{}.{}.",
+        b64(&json!({ "alg": "none", "typ": "JWT" })),
+        b64(claims)
+    )
 }
 
 /// A token signed by `secret` with an HMAC algorithm.
-pub(crate) fn signed_token(algorithm: jsonwebtoken::Algorithm, secret: &[u8], claims: &Value) -> String {
+pub(crate) fn signed_token(
+    algorithm: jsonwebtoken::Algorithm,
+    secret: &[u8],
+    claims: &Value,
+) -> String {
     jsonwebtoken::encode(
         &jsonwebtoken::Header::new(algorithm),
         claims,
