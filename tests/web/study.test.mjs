@@ -108,3 +108,26 @@ test("a note is saved as you type, kept literally and found by search", { timeou
   await page.keyboard.press("Enter");
   await eventually(() => page.url(), (url) => url.includes("#/topic/session-cookies"), "topic 2 opened");
 });
+
+test("a flashcard of the learner's own is due at once", { timeout: TEST_MS }, async (t) => {
+  const page = await openPage(t);
+  await openTopicPage(page, 9);
+  await page.getByLabel("Question").fill("Which index makes `WHERE email = ?` fast?");
+  await page.getByLabel("Answer").fill("A unique index on `email`.");
+  await page.getByRole("button", { name: "Add flashcard" }).click();
+  await eventually(() => page.locator(".card-form [role=status]").innerText(), (s) => s.startsWith("Added"), "added");
+
+  await page.goto(`${dojo.url}#/review`);
+  const prompt = page.getByTestId("card-prompt");
+  // Cards come most overdue first; walk the queue until the learner's card shows.
+  for (let step = 0; step < 60; step++) {
+    await prompt.waitFor();
+    if ((await prompt.innerText()).includes("WHERE email = ?")) break;
+    const id = await page.locator(".flashcard").getAttribute("data-card-id");
+    await page.keyboard.press("Space");
+    await page.getByTestId("card-answer").waitFor();
+    await page.keyboard.press("4");
+    await eventually(() => page.locator(".flashcard").getAttribute("data-card-id"), (next) => next !== id, "next card");
+  }
+  assert.match(await prompt.innerText(), /WHERE email = \?/, "the learner's card is in the queue");
+});

@@ -9,7 +9,10 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use dojo_export::pdf::{self, CodeLang, ExportDate, PdfKind, PdfOptions, Stage};
-use dojo_export::{LearnerData, Story, TopicSelection};
+use dojo_export::{
+    InterviewQuestion, InterviewReport, InterviewSummary, LearnerData, RubricScore, Story,
+    TopicSelection,
+};
 
 use crate::{Dojo, Error, Result};
 
@@ -30,6 +33,10 @@ pub struct ExportRequest {
     pub code: String,
     /// Put the learner's notes and STAR stories in (the guide shows them).
     pub include_notes: bool,
+    /// For `report`: the mock interview to report on.
+    #[serde(default)]
+    #[ts(optional, type = "number")]
+    pub interview_id: Option<i64>,
 }
 
 /// Where an export job stands.
@@ -120,7 +127,10 @@ impl Dojo {
     pub fn start_export(&self, request: &ExportRequest) -> Result<ExportJob> {
         let options = self.pdf_options(request)?;
         let learner = if request.include_notes { self.learner_data() } else { LearnerData::default() };
-        let job = self.exports.create(format!("backend-dojo-{}.pdf", request.kind));
+        let job = self.exports.create(match request.interview_id {
+            Some(id) if request.kind == "report" => format!("backend-dojo-interview-{id}.pdf"),
+            _ => format!("backend-dojo-{}.pdf", request.kind),
+        });
         let id = job.id;
         let dojo = self.clone();
         // Typst blocks for up to seconds; its own thread keeps the UI's calls answered
@@ -169,9 +179,57 @@ impl Dojo {
                 };
                 PdfKind::CheatSheet { topics, code }
             }
-            other => return Err(Error::BadExport(format!("{other:?} is not an export kind; use cheat-sheet or guide"))),
+            "report" => {
+                let id = request
+                    .interview_id
+                    .ok_or_else(|| Error::BadExport("a report needs the interview_id of a mock interview".into()))?;
+                PdfKind::Report(self.interview_report(id)?)
+            }
+            other => {
+                return Err(Error::BadExport(format!(
+                    "{other:?} is not an export kind; use cheat-sheet, guide or report"
+                )));
+            }
         };
         Ok(PdfOptions { kind, date: ExportDate::today_utc() })
+    }
+
+    /// A mock interview from the study database, as the report prints it.
+    fn interview_report(&self, id: i64) -> Result<InterviewReport> {
+        let study = self.study()?;
+        let interview = study.mentor_view(id)?;
+        let summary = study.interview_summary(id)?;
+        let date = interview.finished_at.or(interview.started_at).unwrap_or(interview.created_at);
+        let names = |criteria: &[dojo_study::RubricCriterion]| {
+            criteria.iter().map(|c| c.title()).collect::<Vec<_>>().join(", ")
+        };
+        Ok(InterviewReport {
+            title: format!("Mock interview: {}", interview.name),
+            candidate: interview.name.clone(),
+            date: ExportDate::from_days_since_epoch(date.div_euclid(86_400)).to_string(),
+            questions: interview
+                .questions
+                .iter()
+                .map(|question| InterviewQuestion {
+                    topic_id: question.topic_id,
+                    question: question.question.clone(),
+                    scores: question
+                        .scores
+                        .iter()
+                        .map(|score| RubricScore {
+                            criterion: score.criterion.title().to_owned(),
+                            score: u8::try_from(score.score).unwrap_or(u8::MAX),
+                        })
+                        .collect(),
+                    notes: question.note.clone(),
+                })
+                .collect(),
+            summary: InterviewSummary {
+                strengths: names(&summary.strengths),
+                gaps: names(&summary.gaps),
+                topics_to_review: summary.topics_to_review.iter().map(|t| t.topic_id).collect(),
+            },
+        })
     }
 
     /// The learner's notes and stories, or nothing when study data is not open.

@@ -133,3 +133,55 @@ async fn bad_export_requests_are_refused_with_their_reason() {
     let answer = call(&router, "GET", "/api/export/jobs/4242", None).await;
     assert_eq!(answer.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_finished_mock_interview_exports_as_a_report() {
+    use dojo_study::{InterviewSetup, RubricCriterion};
+
+    let data = tempfile::tempdir().expect("temp dir");
+    let db = data.path().join("study.db");
+    // The mentor's side, written through the study crate as the mentor screen does.
+    let mentor = Study::open(&db).expect("study opens");
+    mentor.sync_library(&dojo_content::Library::embedded().expect("topics")).expect("sync");
+    let setup = InterviewSetup {
+        name: "Grace Hopper".into(),
+        preset: None,
+        topic_ids: vec![1, 17],
+        seconds_per_question: 120,
+    };
+    let id = mentor.create_interview(&dojo_content::Library::embedded().expect("topics"), &setup).expect("create").id;
+    mentor.start_interview(id).expect("start");
+    for criterion in RubricCriterion::ALL {
+        mentor.score_answer(id, 0, criterion, 4).expect("score the first answer");
+        mentor.score_answer(id, 1, criterion, 1).expect("score the second answer");
+    }
+    mentor.set_interview_note(id, 1, "Mixed up token bucket and fixed window.").expect("note");
+    mentor.finish_interview(id).expect("finish");
+
+    let ui = tempfile::tempdir().expect("temp dir");
+    std::fs::write(ui.path().join("index.html"), "<!doctype html>\n").expect("index.html");
+    let router = router(Dojo::load_with_study(Study::open(&db)).expect("topics load"), ui.path(), PORT);
+
+    let request = json!({ "kind": "report", "topics": [], "code": "express", "include_notes": false, "interview_id": id });
+    let started = call(&router, "POST", "/api/export/pdf", Some(request)).await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.json());
+    let job_id = started.json()["id"].as_u64().expect("job id");
+    let job = finished_job(&router, job_id).await;
+    assert_eq!(job["file_name"], format!("backend-dojo-interview-{id}.pdf"));
+
+    let pdf = call(&router, "GET", &format!("/api/export/jobs/{job_id}/file"), None).await;
+    let file = data.path().join("report.pdf");
+    std::fs::write(&file, &pdf.body).expect("write pdf");
+    let text = std::process::Command::new("pdftotext").arg(&file).arg("-").output().expect("pdftotext runs");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("Grace Hopper"), "the candidate is named:\n{text}");
+    assert!(text.contains("Mixed up token bucket and fixed window."), "the mentor's note is printed");
+    assert!(text.contains("Rate limiting") || text.contains("17"), "the weak topic is listed to review");
+
+    let missing = json!({ "kind": "report", "topics": [], "code": "express", "include_notes": false });
+    let answer = call(&router, "POST", "/api/export/pdf", Some(missing)).await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "a report needs its interview");
+    let unknown = json!({ "kind": "report", "topics": [], "code": "express", "include_notes": false, "interview_id": 999 });
+    let answer = call(&router, "POST", "/api/export/pdf", Some(unknown)).await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+}

@@ -19,4 +19,8 @@ code: string,
 /**
  * Put the learner's notes and STAR stories in (the guide shows them).
  */
-include_notes: boolean, };
+include_notes: boolean, 
+/**
+ * For `report`: the mock interview to report on.
+ */
+interview_id?: number, };
