@@ -7,7 +7,7 @@ use dojo_app::{Dojo, Error};
 use dojo_content::Drill;
 
 /// Topics that have drills, each with at least three.
-const DRILLED_TOPICS: [u32; 11] = [1, 14, 15, 16, 17, 18, 19, 20, 27, 29, 30];
+const DRILLED_TOPICS: [u32; 17] = [1, 2, 3, 4, 5, 6, 14, 15, 16, 17, 18, 19, 20, 27, 29, 30, 32];
 
 async fn fresh_sandbox() -> (Sandbox, String) {
     let sandbox = sandbox::start(SandboxOptions::default())

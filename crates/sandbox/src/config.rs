@@ -21,6 +21,20 @@ pub struct SandboxConfig {
     pub jwt_secret: Vec<u8>,
     /// Origins allowed by CORS.
     pub cors_origins: Vec<String>,
+    /// A session unused this long is over.
+    pub session_idle_timeout: Duration,
+    /// A session this old is over, however busy.
+    pub session_absolute_timeout: Duration,
+    /// How long a refresh token lives (each rotation starts a new one).
+    pub refresh_token_ttl: Duration,
+    /// How long a mailed verification link works.
+    pub verification_token_ttl: Duration,
+    /// Shortest wait between two mails of one kind to one address.
+    pub mail_resend_cooldown: Duration,
+    /// How long a mailed password reset link works.
+    pub password_reset_ttl: Duration,
+    /// How long a mailed one-time code works.
+    pub otp_ttl: Duration,
 }
 
 impl Default for SandboxConfig {
@@ -37,6 +51,13 @@ impl Default for SandboxConfig {
                 "http://localhost:5173".into(),
                 "https://app.dojo.test".into(),
             ],
+            session_idle_timeout: Duration::from_secs(30 * 60),
+            session_absolute_timeout: Duration::from_secs(12 * 60 * 60),
+            refresh_token_ttl: Duration::from_secs(14 * 24 * 60 * 60),
+            verification_token_ttl: Duration::from_secs(24 * 60 * 60),
+            mail_resend_cooldown: Duration::from_secs(60),
+            password_reset_ttl: Duration::from_secs(30 * 60),
+            otp_ttl: Duration::from_secs(5 * 60),
         }
     }
 }

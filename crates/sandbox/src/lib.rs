@@ -67,6 +67,12 @@ pub fn app(state: AppState) -> Router {
         .merge(features::jwt::router())
         .merge(features::errors::router())
         .merge(features::versioning::router())
+        .merge(features::sessions::router())
+        .merge(features::rbac::router())
+        .merge(features::refresh_tokens::router())
+        .merge(features::email_verification::router())
+        .merge(features::password_reset::router())
+        .merge(features::otp::router())
         .split_for_parts();
     let (probes, probes_document) = features::health::router().split_for_parts();
     let document = openapi::complete(document, probes_document);

@@ -18,7 +18,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use utoipa::openapi::path::Operation;
-use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{OpenApi as Document, RefOr};
 use utoipa::{Modify, OpenApi, ToResponse};
 
@@ -27,6 +27,8 @@ use crate::state::AppState;
 
 /// Name of the bearer-token security scheme that protected operations refer to.
 pub(crate) const BEARER: &str = "bearer";
+/// Name of the session-cookie security scheme (topic 2).
+pub(crate) const SESSION: &str = "session";
 
 // region: openapi-spec
 /// What the whole API shares. The operations themselves come from the feature routers,
@@ -41,13 +43,18 @@ pub(crate) const BEARER: &str = "bearer";
         license(name = "MIT", identifier = "MIT"),
     ),
     tags(
-        (name = "auth", description = "JWT login and a protected route (topic 1)"),
+        (name = "auth", description = "JWT login, a protected route (topic 1) and refresh tokens (topic 5)"),
+        (name = "sessions", description = "Server-side sessions in a cookie (topic 2)"),
+        (name = "verification", description = "Signup with email verification (topic 4)"),
+        (name = "password", description = "Password reset by mailed link (topic 6)"),
+        (name = "otp", description = "One-time codes by mail (topic 32)"),
+        (name = "rbac", description = "Roles, permissions and owner-or-admin rules (topic 3)"),
         (name = "versioning", description = "One resource in two versions (topic 14)"),
         (name = "errors", description = "Errors, timeouts and validation (topics 15 and 20)"),
         (name = "health", description = "Liveness and readiness probes (topic 29)"),
     ),
     components(schemas(Problem), responses(
-        BadRequest, Unauthorized, NotFound, NotAcceptable, PayloadTooLarge,
+        BadRequest, Unauthorized, Forbidden, NotFound, NotAcceptable, PayloadTooLarge,
         UnsupportedMediaType, ValidationFailed, TooManyRequests, InternalError, TimedOut,
     )),
     modifiers(&BearerJwt),
@@ -75,6 +82,11 @@ impl Modify for BearerJwt {
             .description(Some("An access token from `POST /api/v1/auth/login`"))
             .build();
         components.add_security_scheme(BEARER, SecurityScheme::Http(scheme));
+        let session = ApiKey::Cookie(ApiKeyValue::with_description(
+            crate::features::sessions::SESSION_COOKIE,
+            "A session id from `POST /api/v1/session/login`",
+        ));
+        components.add_security_scheme(SESSION, SecurityScheme::ApiKey(session));
     }
 }
 
@@ -127,6 +139,23 @@ fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut
     }),
 )]
 pub(crate) struct BadRequest(
+    #[expect(dead_code, reason = "describes an answer; never built")] Problem,
+);
+
+/// 403: the caller is known but not allowed.
+#[derive(ToResponse)]
+#[response(
+    description = "The caller is signed in but their role does not allow this",
+    content_type = "application/problem+json",
+    example = json!({
+        "type": "https://backend-dojo.dev/problems/forbidden",
+        "title": "Forbidden",
+        "status": 403,
+        "detail": "your role (user) does not allow list-users",
+        "instance": "7f3c9a52-1d2e-4b7a-9c1f-0a6e5d4b3c21"
+    }),
+)]
+pub(crate) struct Forbidden(
     #[expect(dead_code, reason = "describes an answer; never built")] Problem,
 );
 

@@ -10,8 +10,15 @@ use tracing::Dispatch;
 use tracing_subscriber::layer::SubscriberExt as _;
 
 use crate::config::SandboxConfig;
+use crate::features::email_verification::SignupStore;
 use crate::features::logger::AccessLog;
+use crate::features::mailbox::Mailbox;
+use crate::features::otp::OtpStore;
+use crate::features::password_reset::ResetTokens;
 use crate::features::rate_limit::RateLimiter;
+use crate::features::rbac::Profiles;
+use crate::features::refresh_tokens::RefreshStore;
+use crate::features::session_store::{SessionStore, SqliteSessionStore};
 use crate::features::users::UserStore;
 use crate::switches::Switches;
 use crate::trace::TraceStore;
@@ -31,6 +38,20 @@ pub struct SharedState {
     pub access_log: Arc<AccessLog>,
     pub rate_limiter: Arc<RateLimiter>,
     pub users: Arc<UserStore>,
+    /// Every mail the sandbox sent (`/_dojo/mailbox`).
+    pub mailbox: Arc<Mailbox>,
+    /// Server-side sessions (topic 2).
+    pub sessions: Arc<dyn SessionStore>,
+    /// Display names set through the RBAC profile route (topic 3).
+    pub profiles: Arc<Profiles>,
+    /// Refresh token families (topic 5).
+    pub refresh_tokens: Arc<RefreshStore>,
+    /// Signed-up accounts and verification links (topic 4).
+    pub signups: Arc<SignupStore>,
+    /// Outstanding password reset links (topic 6).
+    pub reset_tokens: Arc<ResetTokens>,
+    /// Outstanding one-time codes and their cooldowns (topic 32).
+    pub otp: Arc<OtpStore>,
     /// Routes this sandbox's `tracing` events to its own trace store.
     pub dispatch: Dispatch,
     /// The access token key, prepared once from `config.jwt_secret`.
@@ -76,6 +97,13 @@ impl AppState {
             traces,
             access_log: Arc::new(AccessLog::default()),
             users: Arc::new(UserStore::seeded()),
+            mailbox: Arc::new(Mailbox::default()),
+            sessions: Arc::new(SqliteSessionStore::in_memory()),
+            profiles: Arc::new(Profiles::default()),
+            refresh_tokens: Arc::new(RefreshStore::default()),
+            signups: Arc::new(SignupStore::default()),
+            reset_tokens: Arc::new(ResetTokens::default()),
+            otp: Arc::new(OtpStore::default()),
             dispatch: Dispatch::new(subscriber),
         };
         AppState {

@@ -12,14 +12,20 @@ pub enum Switch {
     JwtSkipExpiry,
     CorsReflectAnyOrigin,
     LogsUnredacted,
+    SessionKeepPreLoginId,
+    RbacTrustRoleClaim,
+    RefreshNoRotation,
 }
 
 impl Switch {
-    pub const ALL: [Switch; 4] = [
+    pub const ALL: [Switch; 7] = [
         Switch::JwtAcceptUnsigned,
         Switch::JwtSkipExpiry,
         Switch::CorsReflectAnyOrigin,
         Switch::LogsUnredacted,
+        Switch::SessionKeepPreLoginId,
+        Switch::RbacTrustRoleClaim,
+        Switch::RefreshNoRotation,
     ];
 
     pub fn name(self) -> &'static str {
@@ -28,6 +34,9 @@ impl Switch {
             Switch::JwtSkipExpiry => "jwt-skip-expiry",
             Switch::CorsReflectAnyOrigin => "cors-reflect-any-origin",
             Switch::LogsUnredacted => "logs-unredacted",
+            Switch::SessionKeepPreLoginId => "session-keep-pre-login-id",
+            Switch::RbacTrustRoleClaim => "rbac-trust-role-claim",
+            Switch::RefreshNoRotation => "refresh-no-rotation",
         }
     }
 
@@ -36,6 +45,9 @@ impl Switch {
             Switch::JwtAcceptUnsigned | Switch::JwtSkipExpiry => 1,
             Switch::CorsReflectAnyOrigin => 18,
             Switch::LogsUnredacted => 19,
+            Switch::SessionKeepPreLoginId => 2,
+            Switch::RbacTrustRoleClaim => 3,
+            Switch::RefreshNoRotation => 5,
         }
     }
 
@@ -54,6 +66,18 @@ impl Switch {
             Switch::LogsUnredacted => {
                 "The access log writes Authorization and Cookie headers, passwords, tokens and \
                  secrets in clear, so anyone who can read the logs can log in as your users."
+            }
+            Switch::SessionKeepPreLoginId => {
+                "Login keeps the session id the browser arrived with, so an attacker who planted \
+                 that id (session fixation) is signed in as the victim."
+            }
+            Switch::RbacTrustRoleClaim => {
+                "The role comes from the client's `X-Role` header instead of the signed token, so \
+                 any user can claim to be an admin."
+            }
+            Switch::RefreshNoRotation => {
+                "Refresh tokens are not rotated: the same token keeps working, so a stolen one \
+                 replays for its whole lifetime and reuse is never detected."
             }
         }
     }

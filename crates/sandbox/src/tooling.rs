@@ -19,6 +19,7 @@ use tokio_stream::wrappers::BroadcastStream;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ValidJson;
 use crate::features::RESET_HOOKS;
+use crate::features::mailbox::Mail;
 use crate::features::structured_logging::LogLine;
 use crate::state::AppState;
 use crate::switches::{Switch, SwitchView};
@@ -33,6 +34,8 @@ pub fn router() -> Router<AppState> {
         .route("/_dojo/switches", get(switches))
         .route("/_dojo/switches/{name}", put(set_switch))
         .route("/_dojo/topics/{id}/reset", post(reset_topic))
+        .route("/_dojo/mailbox", get(mailbox))
+        .route("/_dojo/mailbox/{id}", get(mail))
 }
 
 #[derive(Debug, Deserialize)]
@@ -146,4 +149,17 @@ async fn reset_topic(State(state): State<AppState>, Path(id): Path<u32>) -> ApiR
     Ok(Json(
         json!({ "topic": id, "reset": true, "cleared": cleared }),
     ))
+}
+
+/// Every mail the sandbox sent, newest first.
+async fn mailbox(State(state): State<AppState>, Query(limit): Query<Limit>) -> Json<Vec<Mail>> {
+    Json(state.mailbox.recent(limit.limit.unwrap_or(100)))
+}
+
+async fn mail(State(state): State<AppState>, Path(id): Path<u64>) -> ApiResult<Json<Mail>> {
+    state
+        .mailbox
+        .get(id)
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("no mail with id {id} in the mailbox")))
 }

@@ -621,7 +621,10 @@ async fn switches_start_off_and_describe_their_hole() {
             "jwt-accept-unsigned",
             "jwt-skip-expiry",
             "cors-reflect-any-origin",
-            "logs-unredacted"
+            "logs-unredacted",
+            "session-keep-pre-login-id",
+            "rbac-trust-role-claim",
+            "refresh-no-rotation"
         ]
     );
     for switch in list {
@@ -636,6 +639,9 @@ async fn switches_start_off_and_describe_their_hole() {
     assert_eq!(list[0]["topic"], 1);
     assert_eq!(list[2]["topic"], 18);
     assert_eq!(list[3]["topic"], 19);
+    assert_eq!(list[4]["topic"], 2);
+    assert_eq!(list[5]["topic"], 3);
+    assert_eq!(list[6]["topic"], 5);
 }
 
 #[tokio::test]

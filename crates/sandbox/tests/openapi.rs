@@ -246,9 +246,10 @@ async fn protected_operations_declare_the_bearer_scheme_and_only_they() {
         }
         // A route is protected when the sandbox refuses it without a token.
         let refused = dojo.get(&concrete(&path)).await.status == StatusCode::UNAUTHORIZED;
-        let declared = operation["security"]
-            .as_array()
-            .is_some_and(|s| s.iter().any(|r| r.get("bearer").is_some()));
+        let declared = operation["security"].as_array().is_some_and(|s| {
+            s.iter()
+                .any(|r| r.get("bearer").is_some() || r.get("session").is_some())
+        });
         assert_eq!(
             refused, declared,
             "{method} {path}: refused without a token = {refused}, declares bearer = {declared}"
@@ -262,7 +263,10 @@ async fn protected_operations_declare_the_bearer_scheme_and_only_they() {
             protected.push(path);
         }
     }
-    assert_eq!(protected, ["/api/v1/me"]);
+    assert_eq!(
+        protected,
+        ["/api/v1/admin/users", "/api/v1/me", "/api/v1/session/me"]
+    );
 }
 
 #[tokio::test]

@@ -106,6 +106,15 @@ async fn login(
             reason: "email or password is wrong".into(),
         });
     };
+    Ok(Json(issue_access_token(&state, user_id, role)?))
+}
+
+/// Signs a short-lived access token for this user.
+pub(crate) fn issue_access_token(
+    state: &AppState,
+    user_id: u64,
+    role: Role,
+) -> ApiResult<TokenResponse> {
     let now = unix_now();
     let ttl = state.config.access_token_ttl.as_secs();
     let claims = Claims {
@@ -121,11 +130,11 @@ async fn login(
         &EncodingKey::from_secret(&state.config.jwt_secret),
     )
     .map_err(|e| ApiError::Internal(format!("token signing failed: {e}")))?;
-    Ok(Json(TokenResponse {
+    Ok(TokenResponse {
         access_token: token,
         token_type: "Bearer",
         expires_in: ttl,
-    }))
+    })
 }
 // endregion
 
