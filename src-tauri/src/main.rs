@@ -1,5 +1,5 @@
-//! Backend Dojo's desktop shell: one window, a sandbox started at launch, and thin
-//! commands into `dojo_app`.
+//! Backend Dojo's desktop shell: the main window, a sandbox started at launch, thin
+//! commands into `dojo_app`, and the candidate's window of a mock interview.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
@@ -7,10 +7,18 @@ use dojo_app::console::{ConsoleRequest, ConsoleResponse};
 use dojo_app::sandbox::{self, SandboxInfo, SandboxOptions};
 use dojo_app::traffic::{TraceView, TrafficEntry};
 use dojo_app::{
-    CardView, DashboardView, DrillInfo, DrillRun, Dojo, NewCard, NoteView, Problem, ProgressView,
-    ReviewGrade, ReviewQueue, SearchResult, TopicIndex, TopicState, TopicView,
+    CandidateView, CardView, DashboardView, DrillInfo, DrillRun, Dojo, InterviewListItem,
+    InterviewOptions, InterviewSetup, InterviewSummary, MentorScreen, NewCard, NoteView, Problem,
+    ProgressView, ReviewGrade, ReviewQueue, ScoreInput, SearchResult, StoryFields, StoryIssue,
+    StoryView, TopicIndex, TopicState, TopicView,
 };
-use tauri::{Emitter as _, Manager as _, State};
+use dojo_app::{
+    Error as AppError, ExportJob, ExportRequest, ResetRequest, RestoreSummary, StudyInfo,
+};
+use tauri::{AppHandle, Emitter as _, Manager as _, State, WebviewUrl, WebviewWindowBuilder};
+
+/// The label of the candidate's window; `capabilities/candidate.json` grants it one command.
+const CANDIDATE_WINDOW: &str = "candidate";
 
 #[tauri::command]
 fn topic_index(dojo: State<'_, Dojo>) -> TopicIndex {
@@ -102,6 +110,201 @@ fn add_card(dojo: State<'_, Dojo>, key: String, card: NewCard) -> Result<CardVie
     dojo.add_card(&key, &card).map_err(|error| error.problem())
 }
 
+#[tauri::command]
+fn interview_options(dojo: State<'_, Dojo>) -> InterviewOptions {
+    dojo.interview_options()
+}
+
+#[tauri::command]
+fn list_interviews(dojo: State<'_, Dojo>) -> Result<Vec<InterviewListItem>, Problem> {
+    dojo.list_interviews().map_err(|error| error.problem())
+}
+
+#[tauri::command]
+fn create_interview(dojo: State<'_, Dojo>, setup: InterviewSetup) -> Result<MentorScreen, Problem> {
+    dojo.create_interview(&setup).map_err(|error| error.problem())
+}
+
+#[tauri::command]
+fn mentor_view(dojo: State<'_, Dojo>, interview_id: i64) -> Result<MentorScreen, Problem> {
+    dojo.mentor_view(interview_id).map_err(|error| error.problem())
+}
+
+#[tauri::command]
+fn candidate_view(dojo: State<'_, Dojo>, interview_id: i64) -> Result<CandidateView, Problem> {
+    dojo.candidate_view(interview_id).map_err(|error| error.problem())
+}
+
+#[tauri::command]
+fn start_interview(dojo: State<'_, Dojo>, interview_id: i64) -> Result<MentorScreen, Problem> {
+    dojo.start_interview(interview_id).map_err(|error| error.problem())
+}
+
+#[tauri::command]
+fn advance_interview(dojo: State<'_, Dojo>, interview_id: i64) -> Result<MentorScreen, Problem> {
+    dojo.advance_interview(interview_id).map_err(|error| error.problem())
+}
+
+#[tauri::command]
+fn go_to_question(dojo: State<'_, Dojo>, interview_id: i64, index: u32) -> Result<MentorScreen, Problem> {
+    dojo.go_to_question(interview_id, index).map_err(|error| error.problem())
+}
+
+#[tauri::command]
+fn pause_interview_timer(dojo: State<'_, Dojo>, interview_id: i64) -> Result<MentorScreen, Problem> {
+    dojo.pause_interview_timer(interview_id).map_err(|error| error.problem())
+}
+
+#[tauri::command]
+fn resume_interview_timer(dojo: State<'_, Dojo>, interview_id: i64) -> Result<MentorScreen, Problem> {
+    dojo.resume_interview_timer(interview_id).map_err(|error| error.problem())
+}
+
+#[tauri::command]
+fn score_answer(
+    dojo: State<'_, Dojo>,
+    interview_id: i64,
+    position: u32,
+    input: ScoreInput,
+) -> Result<MentorScreen, Problem> {
+    dojo.score_answer(interview_id, position, input).map_err(|error| error.problem())
+}
+
+#[tauri::command]
+fn set_interview_note(
+    dojo: State<'_, Dojo>,
+    interview_id: i64,
+    position: u32,
+    note: String,
+) -> Result<MentorScreen, Problem> {
+    dojo.set_interview_note(interview_id, position, &note).map_err(|error| error.problem())
+}
+
+#[tauri::command]
+fn finish_interview(dojo: State<'_, Dojo>, interview_id: i64) -> Result<InterviewSummary, Problem> {
+    dojo.finish_interview(interview_id).map_err(|error| error.problem())
+}
+
+#[tauri::command]
+fn interview_summary(dojo: State<'_, Dojo>, interview_id: i64) -> Result<InterviewSummary, Problem> {
+    dojo.interview_summary(interview_id).map_err(|error| error.problem())
+}
+
+#[tauri::command]
+fn delete_interview(dojo: State<'_, Dojo>, interview_id: i64) -> Result<Vec<InterviewListItem>, Problem> {
+    dojo.delete_interview(interview_id).map_err(|error| error.problem())
+}
+
+/// Shows the candidate's view of an interview in a second window (made on first use, then
+/// pointed at the interview asked for). Async: a window made from a command that runs on
+/// the main thread would wait on itself.
+#[tauri::command]
+async fn open_candidate_window(
+    app: AppHandle,
+    dojo: State<'_, Dojo>,
+    interview_id: i64,
+) -> Result<(), Problem> {
+    // An unknown interview is refused here, not shown as an error in the new window.
+    dojo.candidate_view(interview_id).map_err(|error| error.problem())?;
+    let route = format!("index.html#/interview/{interview_id}/candidate");
+    let failed = |error: tauri::Error| {
+        Problem::new(500, "The candidate window could not open", &error.to_string())
+    };
+    if let Some(window) = app.get_webview_window(CANDIDATE_WINDOW) {
+        let mut url = window.url().map_err(failed)?;
+        url.set_fragment(Some(&format!("/interview/{interview_id}/candidate")));
+        window.navigate(url).map_err(failed)?;
+        window.unminimize().map_err(failed)?;
+        window.show().map_err(failed)?;
+        window.set_focus().map_err(failed)?;
+        return Ok(());
+    }
+    WebviewWindowBuilder::new(&app, CANDIDATE_WINDOW, WebviewUrl::App(route.into()))
+        .title("Backend Dojo · Candidate")
+        .inner_size(960.0, 640.0)
+        .min_inner_size(480.0, 320.0)
+        .build()
+        .map_err(failed)?;
+    Ok(())
+}
+
+#[tauri::command]
+fn topic_stories(dojo: State<'_, Dojo>, key: String) -> Result<Vec<StoryView>, Problem> {
+    dojo.topic_stories(&key).map_err(|error| error.problem())
+}
+
+#[tauri::command]
+fn save_story(dojo: State<'_, Dojo>, key: String, story: StoryFields) -> Result<StoryView, Problem> {
+    dojo.save_story(&key, &story).map_err(|error| error.problem())
+}
+
+#[tauri::command]
+fn update_story(dojo: State<'_, Dojo>, story_id: i64, story: StoryFields) -> Result<StoryView, Problem> {
+    dojo.update_story(story_id, &story).map_err(|error| error.problem())
+}
+
+#[tauri::command]
+fn delete_story(dojo: State<'_, Dojo>, story_id: i64) -> Result<Vec<StoryView>, Problem> {
+    dojo.delete_story(story_id).map_err(|error| error.problem())
+}
+
+#[tauri::command]
+fn check_story(dojo: State<'_, Dojo>, story: StoryFields) -> Vec<StoryIssue> {
+    dojo.check_story(&story)
+}
+
+#[tauri::command]
+fn start_export(dojo: State<'_, Dojo>, request: ExportRequest) -> Result<ExportJob, Problem> {
+    dojo.start_export(&request).map_err(|error| error.problem())
+}
+
+#[tauri::command]
+fn export_job(dojo: State<'_, Dojo>, id: u32) -> Result<ExportJob, Problem> {
+    dojo.export_job(id).map_err(|error| error.problem())
+}
+
+#[tauri::command]
+fn export_preview(dojo: State<'_, Dojo>, id: u32) -> Result<String, Problem> {
+    dojo.export_preview_data_url(id).map_err(|error| error.problem())
+}
+
+/// Asks where to save with the system's dialog; `None` when the learner cancels.
+fn ask_save_path(app: &AppHandle, file_name: &str, kind: &str, extension: &str) -> Result<Option<std::path::PathBuf>, Problem> {
+    use tauri_plugin_dialog::DialogExt as _;
+    let Some(choice) = app.dialog().file().set_file_name(file_name).add_filter(kind, &[extension]).blocking_save_file() else {
+        return Ok(None);
+    };
+    choice.into_path().map(Some).map_err(|error| AppError::BadExport(format!("not a file path: {error}")).problem())
+}
+
+#[tauri::command]
+async fn save_export(app: AppHandle, dojo: State<'_, Dojo>, id: u32) -> Result<Option<String>, Problem> {
+    let job = dojo.export_job(id).map_err(|error| error.problem())?;
+    let Some(path) = ask_save_path(&app, &job.file_name, "PDF", "pdf")? else { return Ok(None) };
+    dojo.save_export_to(id, &path).map(Some).map_err(|error| error.problem())
+}
+
+#[tauri::command]
+fn study_info(dojo: State<'_, Dojo>) -> Result<StudyInfo, Problem> {
+    dojo.study_info().map_err(|error| error.problem())
+}
+
+#[tauri::command]
+async fn save_study_backup(app: AppHandle, dojo: State<'_, Dojo>) -> Result<Option<String>, Problem> {
+    let Some(path) = ask_save_path(&app, "backend-dojo-study.json", "JSON", "json")? else { return Ok(None) };
+    dojo.save_study_backup_to(&path).map(Some).map_err(|error| error.problem())
+}
+
+#[tauri::command]
+fn study_restore(dojo: State<'_, Dojo>, json: String) -> Result<RestoreSummary, Problem> {
+    dojo.study_restore(&json).map_err(|error| error.problem())
+}
+
+#[tauri::command]
+fn study_reset(dojo: State<'_, Dojo>, request: ResetRequest) -> Result<RestoreSummary, Problem> {
+    dojo.study_reset(&request).map_err(|error| error.problem())
+}
+
 fn main() {
     let dojo = match Dojo::load_with_default_study() {
         Ok(dojo) => dojo,
@@ -111,6 +314,7 @@ fn main() {
         }
     };
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .manage(dojo)
         .setup(|app| {
             let dojo = app.state::<Dojo>().inner().clone();
@@ -147,7 +351,36 @@ fn main() {
             search,
             review_queue,
             review_card,
-            add_card
+            add_card,
+            interview_options,
+            list_interviews,
+            create_interview,
+            mentor_view,
+            candidate_view,
+            start_interview,
+            advance_interview,
+            go_to_question,
+            pause_interview_timer,
+            resume_interview_timer,
+            score_answer,
+            set_interview_note,
+            finish_interview,
+            interview_summary,
+            delete_interview,
+            open_candidate_window,
+            topic_stories,
+            save_story,
+            update_story,
+            delete_story,
+            check_story,
+            start_export,
+            export_job,
+            export_preview,
+            save_export,
+            study_info,
+            save_study_backup,
+            study_restore,
+            study_reset
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

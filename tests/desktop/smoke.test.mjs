@@ -1,7 +1,7 @@
 // Backend Dojo's desktop app in a real window: the Tauri binary runs under its own Xvfb
 // display and is driven through tauri-driver (WebKitWebDriver underneath), the way a
 // learner would use it: the window opens, all 33 topics are listed, a topic opens with
-// highlighted code.
+// highlighted code, and a mock interview opens the candidate's view as a second window.
 //
 //   DOJO_DESKTOP_BIN  the desktop binary (default ~/.cache/backend-dojo/target/debug/backend-dojo)
 //   TAURI_DRIVER      tauri-driver (default ~/.cache/backend-dojo/tools/bin/tauri-driver)
@@ -10,9 +10,9 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
-import { homedir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { remote } from "webdriverio";
@@ -27,6 +27,8 @@ const WAIT_MS = 30_000;
 let display;
 let driver;
 let browser;
+// The app's study data goes to a scratch folder, never the learner's own.
+const dataDir = mkdtempSync(join(tmpdir(), "dojo-desktop-test-"));
 
 before(async () => {
   assert.ok(existsSync(APP), `desktop binary not found at ${APP}; run make test`);
@@ -35,7 +37,7 @@ before(async () => {
   const port = await freePort();
   const nativePort = await freePort();
   driver = spawn(TAURI_DRIVER, ["--port", String(port), "--native-port", String(nativePort)], {
-    env: { ...process.env, DISPLAY: display.name },
+    env: { ...process.env, DISPLAY: display.name, DOJO_DATA_DIR: dataDir },
     stdio: ["ignore", "inherit", "inherit"],
   });
   await waitForDriver(port);
@@ -55,6 +57,7 @@ after(async () => {
   await browser?.deleteSession().catch(() => {});
   driver?.kill("SIGTERM");
   display?.child.kill("SIGTERM");
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 test("the window opens on Backend Dojo", async () => {
@@ -122,13 +125,66 @@ test("the sandbox runs inside the app and the console reaches it", async () => {
   });
   const run = browser.$(".rq-run");
   await run.waitForClickable({ timeout: WAIT_MS });
-  await run.click();
+  // The page scrolls smoothly; a plain click can land while it moves and hit nothing.
+  await clickInView(run);
   const status = browser.$(".rq-status-line");
   await status.waitForDisplayed({ timeout: WAIT_MS });
   assert.equal(await status.getAttribute("data-status"), "200", "the login answered 200");
   await status.scrollIntoView();
   await nextFrames();
   await browser.saveScreenshot(join(ARTIFACTS_DIR, "desktop-console.png"));
+});
+
+test("a mock interview opens the candidate's view as a second native window", async () => {
+  const main = await browser.getWindowHandle();
+  await browser.execute(() => {
+    location.hash = "#/interviews";
+  });
+  const preset = browser.$("input[name='interview-source'][value='security']");
+  await preset.waitForClickable({ timeout: WAIT_MS });
+  await browser.$("#interview-name").setValue("Desktop loop");
+  await clickInView(preset);
+  await clickInView(browser.$("button[type='submit']"));
+  const start = browser.$("button=Start the interview");
+  await start.waitForClickable({ timeout: WAIT_MS });
+  await clickInView(start);
+  const question = browser.$("[data-testid='mentor-question']");
+  await question.waitForDisplayed({ timeout: WAIT_MS });
+  const asked = await question.getText();
+  const answer = await browser.$("[data-testid='model-answer']").getText();
+
+  await clickInView(browser.$("button=Open candidate view"));
+  await browser.waitUntil(async () => (await browser.getWindowHandles()).length === 2, {
+    timeout: WAIT_MS,
+    timeoutMsg: "no second window opened",
+  });
+  const candidate = (await browser.getWindowHandles()).find((handle) => handle !== main);
+  await browser.switchToWindow(candidate);
+  try {
+    const shown = browser.$("[data-testid='candidate-question']");
+    await shown.waitForDisplayed({ timeout: WAIT_MS });
+    await browser.waitUntil(async () => (await shown.getText()) === asked, {
+      timeout: WAIT_MS,
+      timeoutMsg: "the candidate window does not show the mentor's question",
+    });
+    assert.equal(await browser.$$(".sidebar").length, 0, "the candidate window has no sidebar");
+    const seen = await browser.$("body").getText();
+    const firstLine = answer.split("\n").find((line) => line.trim().length >= 30).trim().slice(0, 50);
+    assert.ok(!seen.includes(firstLine), "the candidate window never shows the model answer");
+    assert.match(await browser.getTitle(), /Candidate/);
+    // Its capability grants the candidate view alone: the mentor's view is refused.
+    const refused = await browser.executeAsync((done) => {
+      window.__TAURI_INTERNALS__
+        .invoke("mentor_view", { interviewId: 1 })
+        .then(() => done("allowed"), (error) => done(String(error?.message ?? error)));
+    });
+    assert.match(refused, /not allowed/i, "the candidate window cannot read the mentor's view");
+    await nextFrames();
+    mkdirSync(ARTIFACTS_DIR, { recursive: true });
+    await browser.saveScreenshot(join(ARTIFACTS_DIR, "desktop-candidate.png"));
+  } finally {
+    await browser.switchToWindow(main);
+  }
 });
 
 /** Starts Xvfb on a display number it picks itself (reported through fd 3). */
@@ -173,6 +229,16 @@ async function waitForDriver(port) {
     delay = Math.min(delay * 2, 500);
   }
   throw new Error(`tauri-driver did not answer on port ${port}`);
+}
+
+/**
+ * Clicks an element after scrolling it to the middle of the window, clear of the status
+ * bar; at once, not smoothly, so the click never lands while the page still moves.
+ */
+async function clickInView(element) {
+  const target = await element.getElement();
+  await browser.execute((el) => el.scrollIntoView({ block: "center", behavior: "instant" }), target);
+  await target.click();
 }
 
 /** Waits two animation frames so a screenshot shows the settled page. */

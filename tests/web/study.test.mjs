@@ -115,7 +115,7 @@ test("a flashcard of the learner's own is due at once", { timeout: TEST_MS }, as
   await page.getByLabel("Question").fill("Which index makes `WHERE email = ?` fast?");
   await page.getByLabel("Answer").fill("A unique index on `email`.");
   await page.getByRole("button", { name: "Add flashcard" }).click();
-  await eventually(() => page.locator(".card-form [role=status]").innerText(), (s) => s.startsWith("Added"), "added");
+  await eventually(() => page.locator(".card-form-status").innerText(), (s) => s.startsWith("Added"), "added");
 
   await page.goto(`${dojo.url}#/review`);
   const prompt = page.getByTestId("card-prompt");

@@ -6,6 +6,7 @@ import { applyTheme, initialTheme } from "./lib/theme";
 import "./styles/app.css";
 import "./styles/sandbox.css";
 import "./styles/study.css";
+import "./styles/interview.css";
 
 // Set the theme before the first render so a stored choice never flashes the other one.
 applyTheme(initialTheme());

@@ -105,3 +105,8 @@ export function resetStudy(confirm: string): Promise<RestoreSummary> {
 
 /** The web-mode address of a backup download (the desktop app saves through a dialog). */
 export const STUDY_BACKUP_HREF = "/api/study/backup";
+
+/** Desktop only: asks where to save a backup and writes it; null when cancelled. */
+export function saveStudyBackup(): Promise<string | null> {
+  return callApp<string | null>("save_study_backup", {}, { method: "GET", path: "" });
+}

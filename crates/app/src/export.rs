@@ -160,6 +160,22 @@ impl Dojo {
         Ok(output.ok_or(Error::ExportNotReady(id))?.preview_png.clone())
     }
 
+    /// The first-page preview as a `data:` URL, for the desktop window (which has no HTTP
+    /// route to load it from).
+    pub fn export_preview_data_url(&self, id: u32) -> Result<String> {
+        use base64::Engine as _;
+        let png = self.export_preview(id)?;
+        Ok(format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(png)))
+    }
+
+    /// Writes a finished export's PDF to `path` (the desktop app's Save dialog chose it).
+    pub fn save_export_to(&self, id: u32, path: &std::path::Path) -> Result<String> {
+        let (_, pdf) = self.export_pdf(id)?;
+        std::fs::write(path, pdf)
+            .map_err(|error| Error::BadExport(format!("could not write {}: {error}", path.display())))?;
+        Ok(path.display().to_string())
+    }
+
     fn pdf_options(&self, request: &ExportRequest) -> Result<PdfOptions> {
         let topics = if request.topics.is_empty() {
             TopicSelection::All

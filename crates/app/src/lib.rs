@@ -6,8 +6,10 @@ pub mod console;
 pub mod drills;
 pub mod export;
 mod error;
+pub mod interviews;
 pub mod sandbox;
 pub mod settings;
+pub mod stories;
 pub mod study;
 pub mod traffic;
 mod views;
@@ -28,8 +30,15 @@ use traffic::{TraceView, TrafficEntry};
 pub use drills::{AssertCheck, DrillInfo, DrillResult, DrillRun, DrillStep, StepOutcome};
 pub use error::{Error, Problem, Result};
 pub use dojo_study::{CardView, NoteView, ProgressView, ReviewGrade, TopicState};
+pub use dojo_study::{
+    CandidateView, InterviewListItem, InterviewSetup, InterviewSummary, StoryIssue, StoryView,
+};
 pub use export::{ExportJob, ExportRequest};
+pub use interviews::{
+    FollowUpHtml, InterviewOptions, MentorScreen, RenderedQuestion, ScoreInput,
+};
 pub use settings::{ResetRequest, RestoreSummary, StudyInfo};
+pub use stories::StoryFields;
 pub use study::{DashboardView, NewCard, ReviewQueue, SearchResult};
 pub use views::{GroupView, SectionView, TopicIndex, TopicSummary, TopicView, TryRequest};
 

@@ -68,6 +68,14 @@ impl Dojo {
         Ok(self.study()?.export_all()?.to_json()?)
     }
 
+    /// Writes a backup file to `path` (the desktop app's Save dialog chose it).
+    pub fn save_study_backup_to(&self, path: &std::path::Path) -> Result<String> {
+        let json = self.study_backup()?;
+        std::fs::write(path, json)
+            .map_err(|error| Error::BadExport(format!("could not write {}: {error}", path.display())))?;
+        Ok(path.display().to_string())
+    }
+
     /// Replaces all study data with a backup file's content; a file that does not fit
     /// is refused whole and nothing changes.
     pub fn study_restore(&self, json: &str) -> Result<RestoreSummary> {

@@ -6,6 +6,7 @@
 //! `application/problem+json`.
 
 mod export;
+mod interviews;
 mod study;
 
 use std::net::SocketAddr;
@@ -52,6 +53,7 @@ pub fn router(dojo: Dojo, ui_dir: &Path, port: u16) -> Router {
         .route("/api/traffic/events", get(traffic_events))
         .merge(study::routes())
         .merge(export::routes())
+        .merge(interviews::routes())
         .route("/api/{*rest}", get(unknown_api))
         .fallback_service(ui)
         .with_state(dojo)
