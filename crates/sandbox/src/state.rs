@@ -19,6 +19,7 @@ use crate::features::rate_limit::RateLimiter;
 use crate::features::rbac::Profiles;
 use crate::features::refresh_tokens::RefreshStore;
 use crate::features::session_store::{SessionStore, SqliteSessionStore};
+use crate::features::user_events::UserEvents;
 use crate::features::users::UserStore;
 use crate::switches::Switches;
 use crate::trace::TraceStore;
@@ -52,6 +53,8 @@ pub struct SharedState {
     pub reset_tokens: Arc<ResetTokens>,
     /// Outstanding one-time codes and their cooldowns (topic 32).
     pub otp: Arc<OtpStore>,
+    /// Events for one user (replies, payments), pushed over Socket.IO (topic 24).
+    pub user_events: Arc<UserEvents>,
     /// Routes this sandbox's `tracing` events to its own trace store.
     pub dispatch: Dispatch,
     /// The access token key, prepared once from `config.jwt_secret`.
@@ -104,6 +107,7 @@ impl AppState {
             signups: Arc::new(SignupStore::default()),
             reset_tokens: Arc::new(ResetTokens::default()),
             otp: Arc::new(OtpStore::default()),
+            user_events: Arc::new(UserEvents::default()),
             dispatch: Dispatch::new(subscriber),
         };
         AppState {

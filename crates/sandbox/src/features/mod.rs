@@ -16,6 +16,7 @@ pub mod security_headers;
 pub mod session_store;
 pub mod sessions;
 pub mod structured_logging;
+pub mod user_events;
 pub mod users;
 pub mod versioning;
 
@@ -24,7 +25,7 @@ use crate::state::AppState;
 /// What resetting a topic clears, besides closing its break-it switches: one entry per
 /// feature that keeps state between requests. `/_dojo/topics/{id}/reset` runs the hooks of
 /// that topic.
-pub(crate) const RESET_HOOKS: [ResetHook; 8] = [
+pub(crate) const RESET_HOOKS: &[ResetHook] = &[
     ResetHook {
         topic: 2,
         what: "every session",
