@@ -8,12 +8,12 @@ export DOJO_BIN := $(CARGO_TARGET_DIR)/debug/dojo
 export DOJO_DESKTOP_BIN := $(CARGO_TARGET_DIR)/debug/backend-dojo
 export TAURI_DRIVER := $(TOOLS_DIR)/bin/tauri-driver
 
-.PHONY: run test setup ui build test-rust test-ui test-desktop test-postman
+.PHONY: run test setup ui build lint test-rust test-ui test-desktop test-postman test-realtime test-fuzz
 
 run: build
 	@scripts/run.sh
 
-test: build test-rust test-ui test-postman test-desktop
+test: build lint test-rust test-ui test-postman test-realtime test-fuzz test-desktop
 
 setup:
 	@scripts/setup.sh
@@ -23,6 +23,11 @@ ui: setup
 
 build: ui
 	cargo build --workspace
+
+# Formatting and every clippy warning are errors.
+lint: build
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
 
 test-rust: build
 	cargo test --workspace
@@ -34,6 +39,14 @@ test-ui: build
 # The exported Postman collection, run by newman against a fresh sandbox.
 test-postman: build
 	cd tests/postman && node --test --test-reporter=spec
+
+# Socket.IO (topics 24, 25) with the real socket.io-client, against a fresh sandbox.
+test-realtime: build
+	cd tests/realtime && node --test --test-reporter=spec
+
+# Schemathesis against a fresh sandbox, from its own OpenAPI document.
+test-fuzz: build
+	tests/fuzz/openapi-fuzz.sh
 
 test-desktop: build
 	cd tests/desktop && node --test --test-reporter=spec

@@ -10,13 +10,13 @@ TAURI_DRIVER_VERSION=2.1.0
 
 # Build: Tauri's WebKitGTK stack; libcurl, libxml2 and libclang for the drill engine
 # (the hurl crate). Test: a virtual display, the WebKit driver, Chromium, poppler (PDF
-# checks), Redis (session and cache stores).
+# checks), Redis (session and cache stores), Python virtualenvs (test tools from PyPI).
 APT_PACKAGES=(
   build-essential pkg-config curl wget file libssl-dev
   libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
   libcurl4-openssl-dev libxml2-dev libclang-dev
   xvfb xauth x11-apps imagemagick dbus-x11 at-spi2-core fonts-dejavu-core
-  webkit2gtk-driver chromium poppler-utils redis-server
+  webkit2gtk-driver chromium poppler-utils redis-server python3-venv
 )
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
@@ -61,9 +61,26 @@ install_tauri_driver() {
   touch "$TOOLS_DIR/.tauri-driver-$TAURI_DRIVER_VERSION"
 }
 
+# One virtualenv per Python tool, rebuilt only when its pinned requirement changes.
+install_python_tool() {
+  local name=$1 requirement=$2
+  local venv="$TOOLS_DIR/venv-$name"
+  if [ -f "$venv/.installed-$requirement" ]; then
+    return
+  fi
+  say "installing $requirement into $venv"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "$requirement"
+  touch "$venv/.installed-$requirement"
+}
+
 install_system_packages
+install_python_tool fuzz schemathesis==4.32.5
+scripts/mongo-test-server.sh install
 install_npm_packages ui
 install_npm_packages tests/web
 install_npm_packages tests/desktop
 install_npm_packages tests/postman
+install_npm_packages tests/realtime
 install_tauri_driver

@@ -5,6 +5,9 @@ const COMMANDS: &[&str] = &[
     "topic",
     "syntax_css",
     "sandbox_info",
+    "start_sandbox",
+    "stop_sandbox",
+    "restart_sandbox",
     "send_request",
     "trace",
     "traffic",
@@ -48,6 +51,11 @@ const COMMANDS: &[&str] = &[
     "save_study_backup",
     "study_restore",
     "study_reset",
+    "profile",
+    "save_profile",
+    "skip_first_run",
+    "restart_first_run",
+    "daily_plan",
 ];
 
 fn main() {

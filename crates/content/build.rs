@@ -22,11 +22,16 @@ fn main() {
 
     let mut out = String::new();
     write_table(&mut out, "TOPIC_FILES", &topics, |path| {
-        path.file_name().expect("file").to_string_lossy().into_owned()
+        path.file_name()
+            .expect("file")
+            .to_string_lossy()
+            .into_owned()
     });
     // Drills are labelled by their path under content/drills: `NN-slug/NN-short-name.hurl`.
     write_table(&mut out, "DRILL_FILES", &drills, |path| {
-        let relative = path.strip_prefix(&drills_dir).expect("under content/drills");
+        let relative = path
+            .strip_prefix(&drills_dir)
+            .expect("under content/drills");
         relative.to_string_lossy().replace('\\', "/")
     });
     write_table(&mut out, "SANDBOX_SOURCES", &sources, |path| {
@@ -41,7 +46,13 @@ fn write_table(out: &mut String, name: &str, files: &[PathBuf], label: impl Fn(&
     writeln!(out, "pub(crate) static {name}: &[(&str, &str)] = &[").expect("string write");
     for path in files {
         let absolute = path.canonicalize().expect("listed file exists");
-        writeln!(out, "    ({:?}, include_str!({:?})),", label(path), absolute).expect("string write");
+        writeln!(
+            out,
+            "    ({:?}, include_str!({:?})),",
+            label(path),
+            absolute
+        )
+        .expect("string write");
     }
     writeln!(out, "];").expect("string write");
 }
@@ -50,7 +61,9 @@ fn files_with_extension(dir: &Path, extension: &str) -> Vec<PathBuf> {
     let mut found = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(dir) = pending.pop() {
-        let Ok(entries) = fs::read_dir(&dir) else { continue };
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_dir() {

@@ -1,24 +1,46 @@
-//! Backend Dojo's desktop shell: the main window, a sandbox started at launch, thin
-//! commands into `dojo_app`, and the candidate's window of a mock interview.
+//! Backend Dojo's desktop shell: the main window (its size, position and screen kept
+//! across launches, native menus, `dojo://` links on the command line), a sandbox started
+//! at launch and owned by the app, thin commands into `dojo_app`, and the candidate's
+//! window of a mock interview.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod menu;
+mod window_state;
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
 use dojo_app::console::{ConsoleRequest, ConsoleResponse};
-use dojo_app::sandbox::{self, SandboxInfo, SandboxOptions};
+use dojo_app::sandbox::{SandboxInfo, SandboxOptions};
 use dojo_app::traffic::{TraceView, TrafficEntry};
 use dojo_app::{
-    CandidateView, CardView, DashboardView, DrillInfo, DrillRun, Dojo, InterviewListItem,
+    CandidateView, CardView, DashboardView, Dojo, DrillInfo, DrillRun, InterviewListItem,
     InterviewOptions, InterviewSetup, InterviewSummary, MentorScreen, NewCard, NoteView, Problem,
     ProgressView, ReviewGrade, ReviewQueue, ScoreInput, SearchResult, StoryFields, StoryIssue,
     StoryView, TopicIndex, TopicState, TopicView,
 };
 use dojo_app::{
-    Error as AppError, ExportJob, ExportRequest, ResetRequest, RestoreSummary, StudyInfo,
+    DailyPlan, Error as AppError, ExportJob, ExportRequest, Profile, ProfileChoices, ResetRequest,
+    RestoreSummary, StudyInfo,
 };
-use tauri::{AppHandle, Emitter as _, Manager as _, State, WebviewUrl, WebviewWindowBuilder};
+use tauri::{
+    AppHandle, Emitter as _, Manager as _, State, WebviewUrl, WebviewWindow, WebviewWindowBuilder,
+    WindowEvent,
+};
+
+use window_state::WindowState;
 
 /// The label of the candidate's window; `capabilities/candidate.json` grants it one command.
 const CANDIDATE_WINDOW: &str = "candidate";
+/// The label of the main window, configured in `tauri.conf.json` and created at launch.
+const MAIN_WINDOW: &str = "main";
+
+/// Where the main window's state is saved, and the last state seen of it.
+struct WindowMemory {
+    file: PathBuf,
+    last: Mutex<Option<WindowState>>,
+}
 
 #[tauri::command]
 fn topic_index(dojo: State<'_, Dojo>) -> TopicIndex {
@@ -41,8 +63,30 @@ fn sandbox_info(dojo: State<'_, Dojo>) -> SandboxInfo {
 }
 
 #[tauri::command]
-async fn send_request(dojo: State<'_, Dojo>, request: ConsoleRequest) -> Result<ConsoleResponse, Problem> {
-    dojo.send_request(&request).await.map_err(|error| error.problem())
+async fn start_sandbox(dojo: State<'_, Dojo>) -> Result<SandboxInfo, Problem> {
+    dojo.start_sandbox().await.map_err(|error| error.problem())
+}
+
+#[tauri::command]
+async fn stop_sandbox(dojo: State<'_, Dojo>) -> Result<SandboxInfo, Problem> {
+    dojo.stop_sandbox().await.map_err(|error| error.problem())
+}
+
+#[tauri::command]
+async fn restart_sandbox(dojo: State<'_, Dojo>) -> Result<SandboxInfo, Problem> {
+    dojo.restart_sandbox()
+        .await
+        .map_err(|error| error.problem())
+}
+
+#[tauri::command]
+async fn send_request(
+    dojo: State<'_, Dojo>,
+    request: ConsoleRequest,
+) -> Result<ConsoleResponse, Problem> {
+    dojo.send_request(&request)
+        .await
+        .map_err(|error| error.problem())
 }
 
 #[tauri::command]
@@ -62,7 +106,9 @@ fn drills(dojo: State<'_, Dojo>, key: String) -> Result<Vec<DrillInfo>, Problem>
 
 #[tauri::command]
 async fn run_drills(dojo: State<'_, Dojo>, key: String) -> Result<DrillRun, Problem> {
-    dojo.run_topic_drills(&key).await.map_err(|error| error.problem())
+    dojo.run_topic_drills(&key)
+        .await
+        .map_err(|error| error.problem())
 }
 
 #[tauri::command]
@@ -76,8 +122,13 @@ fn topic_opened(dojo: State<'_, Dojo>, key: String) -> Result<ProgressView, Prob
 }
 
 #[tauri::command]
-fn set_topic_state(dojo: State<'_, Dojo>, key: String, state: TopicState) -> Result<ProgressView, Problem> {
-    dojo.set_topic_state(&key, state).map_err(|error| error.problem())
+fn set_topic_state(
+    dojo: State<'_, Dojo>,
+    key: String,
+    state: TopicState,
+) -> Result<ProgressView, Problem> {
+    dojo.set_topic_state(&key, state)
+        .map_err(|error| error.problem())
 }
 
 #[tauri::command]
@@ -87,7 +138,8 @@ fn note(dojo: State<'_, Dojo>, key: String) -> Result<NoteView, Problem> {
 
 #[tauri::command]
 fn save_note(dojo: State<'_, Dojo>, key: String, markdown: String) -> Result<NoteView, Problem> {
-    dojo.save_note(&key, &markdown).map_err(|error| error.problem())
+    dojo.save_note(&key, &markdown)
+        .map_err(|error| error.problem())
 }
 
 #[tauri::command]
@@ -101,7 +153,11 @@ fn review_queue(dojo: State<'_, Dojo>) -> Result<ReviewQueue, Problem> {
 }
 
 #[tauri::command]
-fn review_card(dojo: State<'_, Dojo>, card_id: i64, grade: ReviewGrade) -> Result<ReviewQueue, Problem> {
+fn review_card(
+    dojo: State<'_, Dojo>,
+    card_id: i64,
+    grade: ReviewGrade,
+) -> Result<ReviewQueue, Problem> {
     dojo.review(card_id, grade).map_err(|error| error.problem())
 }
 
@@ -122,42 +178,60 @@ fn list_interviews(dojo: State<'_, Dojo>) -> Result<Vec<InterviewListItem>, Prob
 
 #[tauri::command]
 fn create_interview(dojo: State<'_, Dojo>, setup: InterviewSetup) -> Result<MentorScreen, Problem> {
-    dojo.create_interview(&setup).map_err(|error| error.problem())
+    dojo.create_interview(&setup)
+        .map_err(|error| error.problem())
 }
 
 #[tauri::command]
 fn mentor_view(dojo: State<'_, Dojo>, interview_id: i64) -> Result<MentorScreen, Problem> {
-    dojo.mentor_view(interview_id).map_err(|error| error.problem())
+    dojo.mentor_view(interview_id)
+        .map_err(|error| error.problem())
 }
 
 #[tauri::command]
 fn candidate_view(dojo: State<'_, Dojo>, interview_id: i64) -> Result<CandidateView, Problem> {
-    dojo.candidate_view(interview_id).map_err(|error| error.problem())
+    dojo.candidate_view(interview_id)
+        .map_err(|error| error.problem())
 }
 
 #[tauri::command]
 fn start_interview(dojo: State<'_, Dojo>, interview_id: i64) -> Result<MentorScreen, Problem> {
-    dojo.start_interview(interview_id).map_err(|error| error.problem())
+    dojo.start_interview(interview_id)
+        .map_err(|error| error.problem())
 }
 
 #[tauri::command]
 fn advance_interview(dojo: State<'_, Dojo>, interview_id: i64) -> Result<MentorScreen, Problem> {
-    dojo.advance_interview(interview_id).map_err(|error| error.problem())
+    dojo.advance_interview(interview_id)
+        .map_err(|error| error.problem())
 }
 
 #[tauri::command]
-fn go_to_question(dojo: State<'_, Dojo>, interview_id: i64, index: u32) -> Result<MentorScreen, Problem> {
-    dojo.go_to_question(interview_id, index).map_err(|error| error.problem())
+fn go_to_question(
+    dojo: State<'_, Dojo>,
+    interview_id: i64,
+    index: u32,
+) -> Result<MentorScreen, Problem> {
+    dojo.go_to_question(interview_id, index)
+        .map_err(|error| error.problem())
 }
 
 #[tauri::command]
-fn pause_interview_timer(dojo: State<'_, Dojo>, interview_id: i64) -> Result<MentorScreen, Problem> {
-    dojo.pause_interview_timer(interview_id).map_err(|error| error.problem())
+fn pause_interview_timer(
+    dojo: State<'_, Dojo>,
+    interview_id: i64,
+) -> Result<MentorScreen, Problem> {
+    dojo.pause_interview_timer(interview_id)
+        .map_err(|error| error.problem())
 }
 
 #[tauri::command]
-fn resume_interview_timer(dojo: State<'_, Dojo>, interview_id: i64) -> Result<MentorScreen, Problem> {
-    dojo.resume_interview_timer(interview_id).map_err(|error| error.problem())
+fn resume_interview_timer(
+    dojo: State<'_, Dojo>,
+    interview_id: i64,
+) -> Result<MentorScreen, Problem> {
+    dojo.resume_interview_timer(interview_id)
+        .map_err(|error| error.problem())
 }
 
 #[tauri::command]
@@ -167,7 +241,8 @@ fn score_answer(
     position: u32,
     input: ScoreInput,
 ) -> Result<MentorScreen, Problem> {
-    dojo.score_answer(interview_id, position, input).map_err(|error| error.problem())
+    dojo.score_answer(interview_id, position, input)
+        .map_err(|error| error.problem())
 }
 
 #[tauri::command]
@@ -177,22 +252,32 @@ fn set_interview_note(
     position: u32,
     note: String,
 ) -> Result<MentorScreen, Problem> {
-    dojo.set_interview_note(interview_id, position, &note).map_err(|error| error.problem())
+    dojo.set_interview_note(interview_id, position, &note)
+        .map_err(|error| error.problem())
 }
 
 #[tauri::command]
 fn finish_interview(dojo: State<'_, Dojo>, interview_id: i64) -> Result<InterviewSummary, Problem> {
-    dojo.finish_interview(interview_id).map_err(|error| error.problem())
+    dojo.finish_interview(interview_id)
+        .map_err(|error| error.problem())
 }
 
 #[tauri::command]
-fn interview_summary(dojo: State<'_, Dojo>, interview_id: i64) -> Result<InterviewSummary, Problem> {
-    dojo.interview_summary(interview_id).map_err(|error| error.problem())
+fn interview_summary(
+    dojo: State<'_, Dojo>,
+    interview_id: i64,
+) -> Result<InterviewSummary, Problem> {
+    dojo.interview_summary(interview_id)
+        .map_err(|error| error.problem())
 }
 
 #[tauri::command]
-fn delete_interview(dojo: State<'_, Dojo>, interview_id: i64) -> Result<Vec<InterviewListItem>, Problem> {
-    dojo.delete_interview(interview_id).map_err(|error| error.problem())
+fn delete_interview(
+    dojo: State<'_, Dojo>,
+    interview_id: i64,
+) -> Result<Vec<InterviewListItem>, Problem> {
+    dojo.delete_interview(interview_id)
+        .map_err(|error| error.problem())
 }
 
 /// Shows the candidate's view of an interview in a second window (made on first use, then
@@ -205,10 +290,15 @@ async fn open_candidate_window(
     interview_id: i64,
 ) -> Result<(), Problem> {
     // An unknown interview is refused here, not shown as an error in the new window.
-    dojo.candidate_view(interview_id).map_err(|error| error.problem())?;
+    dojo.candidate_view(interview_id)
+        .map_err(|error| error.problem())?;
     let route = format!("index.html#/interview/{interview_id}/candidate");
     let failed = |error: tauri::Error| {
-        Problem::new(500, "The candidate window could not open", &error.to_string())
+        Problem::new(
+            500,
+            "The candidate window could not open",
+            &error.to_string(),
+        )
     };
     if let Some(window) = app.get_webview_window(CANDIDATE_WINDOW) {
         let mut url = window.url().map_err(failed)?;
@@ -234,13 +324,23 @@ fn topic_stories(dojo: State<'_, Dojo>, key: String) -> Result<Vec<StoryView>, P
 }
 
 #[tauri::command]
-fn save_story(dojo: State<'_, Dojo>, key: String, story: StoryFields) -> Result<StoryView, Problem> {
-    dojo.save_story(&key, &story).map_err(|error| error.problem())
+fn save_story(
+    dojo: State<'_, Dojo>,
+    key: String,
+    story: StoryFields,
+) -> Result<StoryView, Problem> {
+    dojo.save_story(&key, &story)
+        .map_err(|error| error.problem())
 }
 
 #[tauri::command]
-fn update_story(dojo: State<'_, Dojo>, story_id: i64, story: StoryFields) -> Result<StoryView, Problem> {
-    dojo.update_story(story_id, &story).map_err(|error| error.problem())
+fn update_story(
+    dojo: State<'_, Dojo>,
+    story_id: i64,
+    story: StoryFields,
+) -> Result<StoryView, Problem> {
+    dojo.update_story(story_id, &story)
+        .map_err(|error| error.problem())
 }
 
 #[tauri::command]
@@ -265,23 +365,46 @@ fn export_job(dojo: State<'_, Dojo>, id: u32) -> Result<ExportJob, Problem> {
 
 #[tauri::command]
 fn export_preview(dojo: State<'_, Dojo>, id: u32) -> Result<String, Problem> {
-    dojo.export_preview_data_url(id).map_err(|error| error.problem())
+    dojo.export_preview_data_url(id)
+        .map_err(|error| error.problem())
 }
 
 /// Asks where to save with the system's dialog; `None` when the learner cancels.
-fn ask_save_path(app: &AppHandle, file_name: &str, kind: &str, extension: &str) -> Result<Option<std::path::PathBuf>, Problem> {
+fn ask_save_path(
+    app: &AppHandle,
+    file_name: &str,
+    kind: &str,
+    extension: &str,
+) -> Result<Option<std::path::PathBuf>, Problem> {
     use tauri_plugin_dialog::DialogExt as _;
-    let Some(choice) = app.dialog().file().set_file_name(file_name).add_filter(kind, &[extension]).blocking_save_file() else {
+    let Some(choice) = app
+        .dialog()
+        .file()
+        .set_file_name(file_name)
+        .add_filter(kind, &[extension])
+        .blocking_save_file()
+    else {
         return Ok(None);
     };
-    choice.into_path().map(Some).map_err(|error| AppError::BadExport(format!("not a file path: {error}")).problem())
+    choice
+        .into_path()
+        .map(Some)
+        .map_err(|error| AppError::BadExport(format!("not a file path: {error}")).problem())
 }
 
 #[tauri::command]
-async fn save_export(app: AppHandle, dojo: State<'_, Dojo>, id: u32) -> Result<Option<String>, Problem> {
+async fn save_export(
+    app: AppHandle,
+    dojo: State<'_, Dojo>,
+    id: u32,
+) -> Result<Option<String>, Problem> {
     let job = dojo.export_job(id).map_err(|error| error.problem())?;
-    let Some(path) = ask_save_path(&app, &job.file_name, "PDF", "pdf")? else { return Ok(None) };
-    dojo.save_export_to(id, &path).map(Some).map_err(|error| error.problem())
+    let Some(path) = ask_save_path(&app, &job.file_name, "PDF", "pdf")? else {
+        return Ok(None);
+    };
+    dojo.save_export_to(id, &path)
+        .map(Some)
+        .map_err(|error| error.problem())
 }
 
 #[tauri::command]
@@ -290,9 +413,16 @@ fn study_info(dojo: State<'_, Dojo>) -> Result<StudyInfo, Problem> {
 }
 
 #[tauri::command]
-async fn save_study_backup(app: AppHandle, dojo: State<'_, Dojo>) -> Result<Option<String>, Problem> {
-    let Some(path) = ask_save_path(&app, "backend-dojo-study.json", "JSON", "json")? else { return Ok(None) };
-    dojo.save_study_backup_to(&path).map(Some).map_err(|error| error.problem())
+async fn save_study_backup(
+    app: AppHandle,
+    dojo: State<'_, Dojo>,
+) -> Result<Option<String>, Problem> {
+    let Some(path) = ask_save_path(&app, "backend-dojo-study.json", "JSON", "json")? else {
+        return Ok(None);
+    };
+    dojo.save_study_backup_to(&path)
+        .map(Some)
+        .map_err(|error| error.problem())
 }
 
 #[tauri::command]
@@ -303,6 +433,105 @@ fn study_restore(dojo: State<'_, Dojo>, json: String) -> Result<RestoreSummary, 
 #[tauri::command]
 fn study_reset(dojo: State<'_, Dojo>, request: ResetRequest) -> Result<RestoreSummary, Problem> {
     dojo.study_reset(&request).map_err(|error| error.problem())
+}
+
+#[tauri::command]
+fn profile(dojo: State<'_, Dojo>) -> Result<Profile, Problem> {
+    dojo.profile().map_err(|error| error.problem())
+}
+
+#[tauri::command]
+fn save_profile(dojo: State<'_, Dojo>, choices: ProfileChoices) -> Result<Profile, Problem> {
+    dojo.save_profile(&choices).map_err(|error| error.problem())
+}
+
+#[tauri::command]
+fn skip_first_run(dojo: State<'_, Dojo>) -> Result<Profile, Problem> {
+    dojo.skip_first_run().map_err(|error| error.problem())
+}
+
+#[tauri::command]
+fn restart_first_run(dojo: State<'_, Dojo>) -> Result<Profile, Problem> {
+    dojo.restart_first_run().map_err(|error| error.problem())
+}
+
+#[tauri::command]
+fn daily_plan(dojo: State<'_, Dojo>, today: Option<String>) -> Result<DailyPlan, Problem> {
+    dojo.daily_plan(today.as_deref())
+        .map_err(|error| error.problem())
+}
+
+/// The folder the app keeps its data in: the study database's, else Tauri's own.
+fn data_dir(app: &tauri::App, dojo: &Dojo) -> Result<PathBuf, Box<dyn std::error::Error>> {
+    let study = dojo
+        .study_info()
+        .ok()
+        .and_then(|info| info.path)
+        .and_then(|path| PathBuf::from(path).parent().map(PathBuf::from));
+    match study {
+        Some(dir) => Ok(dir),
+        None => Ok(app.path().app_data_dir()?),
+    }
+}
+
+/// Creates the main window as it was left, or at the screen a `dojo://` link names, with
+/// the menu bar; its moves and its closing are remembered.
+fn open_main_window(app: &tauri::App, dojo: &Dojo) -> Result<(), Box<dyn std::error::Error>> {
+    let file = window_state::file_in(&data_dir(app, dojo)?);
+    let remembered = window_state::load(&file);
+    let link = window_state::route_from_args(std::env::args().skip(1));
+    let mut config = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|window| window.label == MAIN_WINDOW)
+        .cloned()
+        .ok_or("tauri.conf.json has no main window")?;
+    let monitors = app.available_monitors().unwrap_or_default();
+    window_state::apply(&mut config, remembered.as_ref(), &monitors, link.as_deref());
+    let window = WebviewWindowBuilder::from_config(app.handle(), &config)?
+        .menu(menu::build(app.handle())?)
+        .build()?;
+    app.manage(WindowMemory {
+        file,
+        last: Mutex::new(remembered),
+    });
+    let handle = app.handle().clone();
+    let watched = window.clone();
+    window.on_window_event(move |event| match event {
+        WindowEvent::Moved(_) | WindowEvent::Resized(_) => {
+            let memory = handle.state::<WindowMemory>();
+            let mut last = memory.last.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(state) = window_state::capture(&watched, last.as_ref()) {
+                *last = Some(state);
+            }
+        }
+        // A close from the window manager asks first; a window torn down some other
+        // way (the session ending, a test driver) is only seen as destroyed.
+        WindowEvent::CloseRequested { .. } | WindowEvent::Destroyed => {
+            remember(&handle, &watched);
+        }
+        _ => {}
+    });
+    Ok(())
+}
+
+/// Saves the main window's size, position and screen for the next launch.
+fn remember(app: &AppHandle, window: &WebviewWindow) {
+    let memory = app.state::<WindowMemory>();
+    let mut last = memory.last.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(state) = window_state::capture(window, last.as_ref()) {
+        *last = Some(state);
+    }
+    if let Some(state) = last.as_ref()
+        && let Err(error) = window_state::save(&memory.file, state)
+    {
+        eprintln!(
+            "backend dojo: could not save the window to {}: {error}",
+            memory.file.display()
+        );
+    }
 }
 
 fn main() {
@@ -316,21 +545,32 @@ fn main() {
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(dojo)
+        .on_menu_event(|app, event| {
+            let id = event.id().as_ref();
+            if id == menu::QUIT {
+                if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
+                    remember(app, &window);
+                }
+                app.exit(0);
+            } else {
+                menu::forward(app, MAIN_WINDOW, id);
+            }
+        })
         .setup(|app| {
             let dojo = app.state::<Dojo>().inner().clone();
-            let running = tauri::async_runtime::block_on(sandbox::start(SandboxOptions::default()))?;
-            dojo.attach_sandbox(&running);
-            app.manage(running);
-            // Every sandbox request reaches the traffic view as a `traffic` event.
-            if let Some(mut feed) = dojo.traffic_feed() {
-                let handle = app.handle().clone();
-                tauri::async_runtime::spawn(async move {
-                    use tokio_stream::StreamExt as _;
-                    while let Some(entry) = feed.next().await {
-                        let _ = handle.emit("traffic", entry);
-                    }
-                });
-            }
+            open_main_window(app, &dojo)?;
+            // The app owns the sandbox from here; the status bar stops and restarts it.
+            tauri::async_runtime::block_on(dojo.launch_sandbox(SandboxOptions::default()))?;
+            // Every sandbox request reaches the traffic view as a `traffic` event, across
+            // restarts of the sandbox.
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                use tokio_stream::StreamExt as _;
+                let mut feed = dojo.live_traffic();
+                while let Some(entry) = feed.next().await {
+                    let _ = handle.emit("traffic", entry);
+                }
+            });
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -338,6 +578,9 @@ fn main() {
             topic,
             syntax_css,
             sandbox_info,
+            start_sandbox,
+            stop_sandbox,
+            restart_sandbox,
             send_request,
             trace,
             traffic,
@@ -380,7 +623,12 @@ fn main() {
             study_info,
             save_study_backup,
             study_restore,
-            study_reset
+            study_reset,
+            profile,
+            save_profile,
+            skip_first_run,
+            restart_first_run,
+            daily_plan
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

@@ -7,6 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir, homedir } from 'node:os';
 import { join } from 'node:path';
@@ -26,13 +27,17 @@ let collection;
 let environment;
 let sandbox;
 let baseUrl;
+const toolingToken = randomBytes(24).toString('hex');
 
 /// Starts `dojo sandbox` on a free port and resolves with its base URL once it prints it.
 function startSandbox() {
   // Every request of every topic runs from one client: a limit well above the collection's
   // size keeps the rate limiter out of the way (topic 17 resets its own bucket anyway).
+  // The token is chosen here and handed over the way a team's setup would, so the
+  // collection's /_dojo/ requests can send it.
   const child = spawn(DOJO_BIN, ['sandbox', '--port', '0', '--rate-limit', '1000'], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, DOJO_TOOLING_TOKEN: toolingToken },
   });
   return new Promise((resolve, reject) => {
     let output = '';
@@ -86,11 +91,14 @@ test('the collection validates against the Postman Collection v2.1 schema', asyn
   assert.notDeepEqual(await validator.verify(broken), [], 'a numeric method is refused');
 });
 
-test('the environment sets baseUrl', () => {
+test('the environment sets baseUrl and has a slot for the tooling token', () => {
   assert.equal(environment._postman_variable_scope, 'environment');
   const entry = environment.values.find((value) => value.key === 'baseUrl');
   assert.ok(entry?.enabled, 'baseUrl is an enabled environment value');
   assert.match(entry.value, /^http:\/\/127\.0\.0\.1:\d+$/);
+  const token = environment.values.find((value) => value.key === 'dojoToken');
+  assert.ok(token?.enabled, 'dojoToken is an enabled environment value');
+  assert.equal(token.type, 'secret', 'the token is hidden in Postman');
 });
 
 test('newman runs every request against a fresh sandbox with no failures', async () => {
@@ -101,7 +109,10 @@ test('newman runs every request against a fresh sandbox with no failures', async
       {
         collection,
         environment,
-        envVar: [{ key: 'baseUrl', value: baseUrl }],
+        envVar: [
+          { key: 'baseUrl', value: baseUrl },
+          { key: 'dojoToken', value: toolingToken },
+        ],
         reporters: [],
         timeoutRequest: 30_000,
       },

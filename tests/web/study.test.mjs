@@ -131,3 +131,38 @@ test("a flashcard of the learner's own is due at once", { timeout: TEST_MS }, as
   }
   assert.match(await prompt.innerText(), /WHERE email = \?/, "the learner's card is in the queue");
 });
+
+test("markup in a learner's own flashcard is shown as text, never run", { timeout: TEST_MS }, async (t) => {
+  const page = await openPage(t);
+  await openTopicPage(page, 18);
+  await page.getByRole("textbox", { name: "Question" }).fill("Why is <script>window.__pwned = 1</script> inert here?");
+  await page
+    .getByRole("textbox", { name: "Answer", exact: true })
+    .fill('[click me](javascript:window.__pwned=2) and <img src=x onerror="window.__pwned=3"> stay text.');
+  await page.getByRole("button", { name: "Add flashcard" }).click();
+  await eventually(() => page.locator(".card-form-status").innerText(), (s) => s.startsWith("Added"), "added");
+
+  await page.goto(`${dojo.url}#/review`);
+  const prompt = page.getByTestId("card-prompt");
+  for (let step = 0; step < 80; step++) {
+    await prompt.waitFor();
+    if ((await prompt.innerText()).includes("inert here")) break;
+    const id = await page.locator(".flashcard").getAttribute("data-card-id");
+    await page.keyboard.press("Space");
+    await page.getByTestId("card-answer").waitFor();
+    await page.keyboard.press("4");
+    await eventually(() => page.locator(".flashcard").getAttribute("data-card-id"), (next) => next !== id, "next card");
+  }
+  assert.match(await prompt.innerText(), /<script>window\.__pwned = 1<\/script>/, "the tag is shown literally");
+  await page.keyboard.press("Space");
+  const answer = page.getByTestId("card-answer");
+  await answer.waitFor();
+  assert.match(await answer.innerText(), /click me/, "the link text is there");
+  assert.equal(await answer.locator('a[href^="javascript:" i]').count(), 0, "no javascript: link");
+  assert.equal(await page.locator(".flashcard script, .flashcard img[onerror]").count(), 0, "no live script or handler");
+  // Clicking what was meant to be a link does nothing either.
+  await answer.getByText("click me").click();
+  assert.equal(await page.evaluate(() => window.__pwned), undefined, "nothing ran");
+  assert.match(page.url(), /#\/review$/, "and the learner stays on the card");
+  await screenshot(page, "flashcard-markup.png", { fullPage: false });
+});

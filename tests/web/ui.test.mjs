@@ -322,6 +322,21 @@ test("topic 1: log in, then /me answers 200 through the handler", { timeout: TES
     "the handler is marked as the one that answered",
   );
   assert.match(await rows.last().innerText(), /answered 200/);
+
+  // The Rust section lights up the line of the auth extractor that let the request in.
+  const verify = page.locator('pre.code[data-region="jwt-verify"]');
+  await eventually(() => verify.getAttribute("data-ran-lines"), (lines) => Boolean(lines), "jwt-verify lines marked");
+  const first = Number(await verify.getAttribute("data-first-line"));
+  const ran = (await verify.getAttribute("data-ran-lines")).split(",").map(Number);
+  const source = (await verify.locator("code").innerText()).split("\n");
+  assert.ok(
+    ran.some((line) => /decision = "passed"/.test(source[line - first])),
+    `a marked line is the passing decision: ${ran.map((line) => source[line - first]).join(" | ")}`,
+  );
+  assert.match(await verify.locator(".ran-caption").innerText(), /auth: decision: passed/);
+  assert.equal(await verify.locator(".ran-line").count(), ran.length, "one bar per line");
+  await verify.evaluate((el) => el.scrollIntoView({ block: "center", behavior: "instant" }));
+  await screenshot(page, "topic-1-ran-lines.png", { fullPage: false });
 });
 
 test("topic 29's drills all pass against the embedded sandbox", { timeout: TEST_MS }, async (t) => {
@@ -437,11 +452,22 @@ async function sandboxBase() {
   return info.base_url.replace(/\/+$/, "");
 }
 
-/** Puts a topic's sandbox state back to its seed, straight at the sandbox. */
+/**
+ * Puts a topic's sandbox state back to its seed. The sandbox's tooling wants the launch
+ * token, which only the app knows, so the reset goes through the app's request console.
+ */
 async function resetTopic(base, id) {
-  const response = await fetch(`${base}/_dojo/topics/${id}/reset`, { method: "POST" });
-  await response.arrayBuffer();
-  assert.equal(response.status, 200, `POST /_dojo/topics/${id}/reset`);
+  const url = `${base}/_dojo/topics/${id}/reset`;
+  const direct = await fetch(url, { method: "POST" });
+  await direct.arrayBuffer();
+  assert.equal(direct.status, 401, "without the launch token the sandbox refuses");
+  const response = await fetch(new URL("api/console/send", dojo.url), {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ method: "POST", url, headers: [], body: null, name: null, variables: [] }),
+  });
+  const answer = await response.json();
+  assert.equal(answer.status, 200, `POST /_dojo/topics/${id}/reset: ${JSON.stringify(answer)}`);
 }
 
 /** The console card of one "Try it" request. */

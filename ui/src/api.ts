@@ -75,10 +75,41 @@ export async function runDrills(key: string): Promise<DrillRun> {
   };
 }
 
-/** Where the live sandbox listens, and whether it is up. */
-export function sandboxInfo(): Promise<SandboxInfo> {
-  if (inDesktopApp()) return command<SandboxInfo>("sandbox_info");
-  return getJson<SandboxInfo>("/api/sandbox");
+/** Where the live sandbox listens, whether it is up, its request rate and storage. */
+export async function sandboxInfo(): Promise<SandboxInfo> {
+  const info = inDesktopApp()
+    ? await command<SandboxInfo>("sandbox_info")
+    : await getJson<SandboxInfo>("/api/sandbox");
+  return normaliseSandbox(info);
+}
+
+/** What the status bar's buttons do to the app's sandbox. */
+export type SandboxAction = "start" | "stop" | "restart";
+
+/**
+ * Starts, stops or restarts the sandbox; answers with its state afterwards. A restart keeps
+ * the port (and the launch token) whenever it can.
+ */
+export async function controlSandbox(action: SandboxAction): Promise<SandboxInfo> {
+  const info = inDesktopApp()
+    ? await command<SandboxInfo>(`${action}_sandbox`)
+    : await postJson<SandboxInfo>(`/api/sandbox/${action}`, {});
+  return normaliseSandbox(info);
+}
+
+// Optional fields may be left out on the wire rather than sent as null; an older server
+// sends only the address and whether it runs.
+function normaliseSandbox(info: SandboxInfo): SandboxInfo {
+  return {
+    ...info,
+    base_url: info.base_url ?? null,
+    state: info.state ?? (info.running ? "running" : "stopped"),
+    address: info.address ?? info.base_url?.replace(/^https?:\/\//, "") ?? null,
+    requests_per_second: info.requests_per_second ?? 0,
+    storage: info.storage ?? "SQLite (embedded)",
+    curl_example: info.curl_example ?? null,
+    message: info.message ?? null,
+  };
 }
 
 /**
@@ -106,6 +137,32 @@ export async function traffic(): Promise<TrafficEntry[]> {
     ? await command<TrafficEntry[]>("traffic")
     : await getJson<TrafficEntry[]>("/api/traffic");
   return entries.map(normaliseEntry);
+}
+
+/** What the desktop app's native menu asks the page to do. */
+export type MenuChoice = "export" | "settings" | "toggle-theme" | "command-palette";
+
+/**
+ * Calls `onChoice` for each choice made in the desktop app's menu bar; does nothing in
+ * web mode, where the page's own shortcuts are the only ones. Returns the unsubscribe
+ * function.
+ */
+export function onMenu(onChoice: (choice: MenuChoice) => void): () => void {
+  if (!inDesktopApp()) return () => {};
+  let stopped = false;
+  let unlisten: (() => void) | null = null;
+  listen<MenuChoice>("menu", (event) => onChoice(event.payload))
+    .then((stop) => {
+      if (stopped) stop();
+      else unlisten = stop;
+    })
+    .catch(() => {
+      // Without the menu bridge, the keyboard shortcuts still work.
+    });
+  return () => {
+    stopped = true;
+    unlisten?.();
+  };
 }
 
 /** How the live feed of sandbox requests is doing. */

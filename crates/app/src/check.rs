@@ -36,15 +36,29 @@ pub fn check_content(dir: Option<&Path>, node: &Path) -> CheckReport {
         Ok(library) => library,
         Err(ContentError::Invalid(problems)) => {
             let problems = problems.iter().map(ToString::to_string).collect();
-            return CheckReport { topics: 0, problems, javascript_checked: false };
+            return CheckReport {
+                topics: 0,
+                problems,
+                javascript_checked: false,
+            };
         }
-        Err(other) => return CheckReport { topics: 0, problems: vec![other.to_string()], javascript_checked: false },
+        Err(other) => {
+            return CheckReport {
+                topics: 0,
+                problems: vec![other.to_string()],
+                javascript_checked: false,
+            };
+        }
     };
     let javascript = validate::javascript(library.topics(), node);
     CheckReport {
         topics: library.topics().len(),
         javascript_checked: javascript.is_some(),
-        problems: javascript.unwrap_or_default().iter().map(ToString::to_string).collect(),
+        problems: javascript
+            .unwrap_or_default()
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
     }
 }
 
@@ -66,7 +80,12 @@ pub async fn check_drills(dir: Option<&Path>) -> DrillCheck {
         Some(dir) => Library::from_dir(dir),
         None => Library::embedded(),
     };
-    let Ok(library) = loaded else { return DrillCheck { drills: 0, problems: Vec::new() } };
+    let Ok(library) = loaded else {
+        return DrillCheck {
+            drills: 0,
+            problems: Vec::new(),
+        };
+    };
     let mut topics = tokio::task::JoinSet::new();
     for topic in library.topics() {
         let drills = library.drills(topic.front.id).to_vec();
@@ -77,16 +96,28 @@ pub async fn check_drills(dir: Option<&Path>) -> DrillCheck {
         topics.spawn(async move {
             let sandbox = match sandbox::start(SandboxOptions::default()).await {
                 Ok(sandbox) => sandbox,
-                Err(error) => return (id, drills.len(), vec![format!("topic {id}: cannot start a sandbox for its drills: {error}")]),
+                Err(error) => {
+                    return (
+                        id,
+                        drills.len(),
+                        vec![format!(
+                            "topic {id}: cannot start a sandbox for its drills: {error}"
+                        )],
+                    );
+                }
             };
-            let results = drills::run_drills(drills, format!("http://{}", sandbox.addr)).await;
+            let results = drills::run_drills(drills, drills::DrillTarget::sandbox(&sandbox)).await;
             let _ = sandbox.shutdown().await;
             let problems = results
                 .iter()
                 .filter(|d| !d.passed)
                 .map(|d| {
                     let (line, message) = d.first_failure().unwrap_or((0, "failed".into()));
-                    format!("{}/{}:{line}: drill failed: {message}", dojo_content::drill::DRILLS_DIR, d.path)
+                    format!(
+                        "{}/{}:{line}: drill failed: {message}",
+                        dojo_content::drill::DRILLS_DIR,
+                        d.path
+                    )
                 })
                 .collect::<Vec<_>>();
             (id, results.len(), problems)
@@ -102,6 +133,9 @@ pub async fn check_drills(dir: Option<&Path>) -> DrillCheck {
     finished.sort_by_key(|(id, _, _)| *id);
     DrillCheck {
         drills: finished.iter().map(|(_, count, _)| count).sum(),
-        problems: finished.into_iter().flat_map(|(_, _, problems)| problems).collect(),
+        problems: finished
+            .into_iter()
+            .flat_map(|(_, _, problems)| problems)
+            .collect(),
     }
 }

@@ -9,6 +9,9 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use dojo_sandbox::TOOLING_TOKEN_HEADER;
+
+use crate::sandbox::SandboxLink;
 use crate::traffic::TraceView;
 use crate::{Error, Result};
 
@@ -65,20 +68,36 @@ impl Default for Console {
             .timeout(Duration::from_secs(30))
             .build()
             .unwrap_or_default();
-        Console { client, remembered: Mutex::new(HashMap::new()) }
+        Console {
+            client,
+            remembered: Mutex::new(HashMap::new()),
+        }
     }
 }
 
 impl Console {
-    /// Resolves and sends one request. `base_url` fills `{{baseUrl}}`.
-    pub(crate) async fn send(&self, request: &ConsoleRequest, base_url: Option<&str>) -> Result<(ConsoleResponse, Option<String>)> {
+    /// Resolves and sends one request. The sandbox's address fills `{{baseUrl}}`; a request
+    /// to its `/_dojo/` tooling carries the launch token.
+    pub(crate) async fn send(
+        &self,
+        request: &ConsoleRequest,
+        sandbox: Option<&SandboxLink>,
+    ) -> Result<(ConsoleResponse, Option<String>)> {
+        let base_url = sandbox.map(|link| link.base_url.as_str());
         let resolve = |text: &str| self.resolve(text, &request.variables, base_url);
         let url = resolve(&request.url)?;
-        let method = reqwest::Method::from_bytes(request.method.trim().to_ascii_uppercase().as_bytes())
-            .map_err(|_| Error::Console(format!("{:?} is not an HTTP method", request.method)))?;
-        let parsed = reqwest::Url::parse(&url).map_err(|e| Error::Console(format!("{url:?} is not a URL: {e}")))?;
+        let method =
+            reqwest::Method::from_bytes(request.method.trim().to_ascii_uppercase().as_bytes())
+                .map_err(|_| {
+                    Error::Console(format!("{:?} is not an HTTP method", request.method))
+                })?;
+        let parsed = reqwest::Url::parse(&url)
+            .map_err(|e| Error::Console(format!("{url:?} is not a URL: {e}")))?;
         if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(Error::Console(format!("only http and https URLs can be sent, not {}", parsed.scheme())));
+            return Err(Error::Console(format!(
+                "only http and https URLs can be sent, not {}",
+                parsed.scheme()
+            )));
         }
         let mut builder = self.client.request(method, parsed);
         for (name, value) in &request.headers {
@@ -87,31 +106,62 @@ impl Console {
             }
             builder = builder.header(name.trim(), resolve(value)?);
         }
+        if let Some(link) = sandbox.filter(|link| link.is_tooling(&url))
+            && !request
+                .headers
+                .iter()
+                .any(|(name, _)| name.trim().eq_ignore_ascii_case(TOOLING_TOKEN_HEADER))
+        {
+            builder = builder.header(TOOLING_TOKEN_HEADER, &link.tooling_token);
+        }
         if let Some(body) = &request.body {
             builder = builder.body(resolve(body)?);
         }
         let started = Instant::now();
-        let response = builder.send().await.map_err(|e| Error::Unreachable(format!("{url}: {}", describe(&e))))?;
+        let response = builder
+            .send()
+            .await
+            .map_err(|e| Error::Unreachable(format!("{url}: {}", describe(&e))))?;
         let status = response.status();
         let headers: Vec<(String, String)> = response
             .headers()
             .iter()
-            .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect();
-        let bytes = response.bytes().await.map_err(|e| Error::Unreachable(format!("{url}: {}", describe(&e))))?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| Error::Unreachable(format!("{url}: {}", describe(&e))))?;
         let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
         let json: Option<serde_json::Value> = serde_json::from_slice(&bytes).ok();
         let (body, pretty) = match &json {
-            Some(value) => (serde_json::to_string_pretty(value).unwrap_or_default(), true),
+            Some(value) => (
+                serde_json::to_string_pretty(value).unwrap_or_default(),
+                true,
+            ),
             None => {
                 let shown = &bytes[..bytes.len().min(MAX_BODY_SHOWN)];
                 (String::from_utf8_lossy(shown).into_owned(), false)
             }
         };
-        let request_id = headers.iter().find(|(k, _)| k == "x-request-id").map(|(_, v)| v.clone());
+        let request_id = headers
+            .iter()
+            .find(|(k, _)| k == "x-request-id")
+            .map(|(_, v)| v.clone());
         if let Some(name) = &request.name {
             let mut remembered = self.remembered.lock().unwrap_or_else(|p| p.into_inner());
-            remembered.insert(name.clone(), Remembered { headers: headers.clone(), json });
+            remembered.insert(
+                name.clone(),
+                Remembered {
+                    headers: headers.clone(),
+                    json,
+                },
+            );
         }
         let answer = ConsoleResponse {
             status: status.as_u16(),
@@ -129,22 +179,38 @@ impl Console {
 
     /// Forgets captured responses and cookies' owners (a fresh start for a topic).
     pub fn forget(&self) {
-        self.remembered.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.remembered
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
     }
 
-    fn resolve(&self, text: &str, variables: &[(String, String)], base_url: Option<&str>) -> Result<String> {
+    fn resolve(
+        &self,
+        text: &str,
+        variables: &[(String, String)],
+        base_url: Option<&str>,
+    ) -> Result<String> {
         self.resolve_at(text, variables, base_url, 0)
     }
 
     /// Fills every `{{name}}` of `text`; `depth` counts how many variable definitions deep
     /// this text is, so a definition that refers to itself stops.
-    fn resolve_at(&self, text: &str, variables: &[(String, String)], base_url: Option<&str>, depth: u8) -> Result<String> {
+    fn resolve_at(
+        &self,
+        text: &str,
+        variables: &[(String, String)],
+        base_url: Option<&str>,
+        depth: u8,
+    ) -> Result<String> {
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
         while let Some(start) = rest.find("{{") {
             out.push_str(&rest[..start]);
             let after = &rest[start + 2..];
-            let end = after.find("}}").ok_or_else(|| Error::Console("`{{` is never closed with `}}`".into()))?;
+            let end = after
+                .find("}}")
+                .ok_or_else(|| Error::Console("`{{` is never closed with `}}`".into()))?;
             out.push_str(&self.value_of(after[..end].trim(), variables, base_url, depth)?);
             rest = &after[end + 2..];
         }
@@ -152,23 +218,35 @@ impl Console {
         Ok(out)
     }
 
-    fn value_of(&self, name: &str, variables: &[(String, String)], base_url: Option<&str>, depth: u8) -> Result<String> {
+    fn value_of(
+        &self,
+        name: &str,
+        variables: &[(String, String)],
+        base_url: Option<&str>,
+        depth: u8,
+    ) -> Result<String> {
         if name == "baseUrl" {
             return base_url
                 .map(|u| u.trim_end_matches('/').to_owned())
-                .ok_or_else(|| Error::Console("{{baseUrl}} needs the sandbox, which is not running".into()));
+                .ok_or_else(|| {
+                    Error::Console("{{baseUrl}} needs the sandbox, which is not running".into())
+                });
         }
         match name {
             "$uuid" => return Ok(uuid::Uuid::new_v4().to_string()),
             "$timestamp" => {
-                let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs());
                 return Ok(now.to_string());
             }
             _ => {}
         }
         if let Some((_, value)) = variables.iter().find(|(k, _)| k == name) {
             if depth > 4 {
-                return Err(Error::Console(format!("variable {{{{{name}}}}} refers to itself")));
+                return Err(Error::Console(format!(
+                    "variable {{{{{name}}}}} refers to itself"
+                )));
             }
             // A definition may use other variables.
             return self.resolve_at(value, variables, base_url, depth + 1);
@@ -176,7 +254,9 @@ impl Console {
         if let Some((request, path)) = name.split_once(".response.") {
             let remembered = self.remembered.lock().unwrap_or_else(|p| p.into_inner());
             let Some(answer) = remembered.get(request) else {
-                return Err(Error::Console(format!("{{{{{name}}}}} needs the response of the request named {request:?}: run that one first")));
+                return Err(Error::Console(format!(
+                    "{{{{{name}}}}} needs the response of the request named {request:?}: run that one first"
+                )));
             };
             if let Some(header) = path.strip_prefix("headers.") {
                 return answer
@@ -184,12 +264,21 @@ impl Console {
                     .iter()
                     .find(|(k, _)| k.eq_ignore_ascii_case(header))
                     .map(|(_, v)| v.clone())
-                    .ok_or_else(|| Error::Console(format!("the response of {request:?} has no header {header:?}")));
+                    .ok_or_else(|| {
+                        Error::Console(format!(
+                            "the response of {request:?} has no header {header:?}"
+                        ))
+                    });
             }
             if let Some(json_path) = path.strip_prefix("body.") {
-                let json = answer.json.as_ref().ok_or_else(|| Error::Console(format!("the response of {request:?} was not JSON")))?;
-                return select(json, json_path)
-                    .ok_or_else(|| Error::Console(format!("the response of {request:?} has nothing at {json_path}")));
+                let json = answer.json.as_ref().ok_or_else(|| {
+                    Error::Console(format!("the response of {request:?} was not JSON"))
+                })?;
+                return select(json, json_path).ok_or_else(|| {
+                    Error::Console(format!(
+                        "the response of {request:?} has nothing at {json_path}"
+                    ))
+                });
             }
         }
         Err(Error::Console(format!("unknown variable {{{{{name}}}}}")))
@@ -234,21 +323,31 @@ mod tests {
     use super::{Console, select};
 
     fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     #[test]
     fn definitions_may_use_other_variables_and_the_base_url() {
         let console = Console::default();
-        let variables = vars(&[("login", "{{baseUrl}}/api/v1/auth/{{verb}}"), ("verb", "login")]);
-        let url = console.resolve("{{login}}?x=1", &variables, Some("http://127.0.0.1:9/")).expect("resolves");
+        let variables = vars(&[
+            ("login", "{{baseUrl}}/api/v1/auth/{{verb}}"),
+            ("verb", "login"),
+        ]);
+        let url = console
+            .resolve("{{login}}?x=1", &variables, Some("http://127.0.0.1:9/"))
+            .expect("resolves");
         assert_eq!(url, "http://127.0.0.1:9/api/v1/auth/login?x=1");
     }
 
     #[test]
     fn a_definition_that_refers_to_itself_is_refused() {
         let console = Console::default();
-        let error = console.resolve("{{a}}", &vars(&[("a", "{{a}}")]), None).expect_err("loops");
+        let error = console
+            .resolve("{{a}}", &vars(&[("a", "{{a}}")]), None)
+            .expect_err("loops");
         assert!(error.to_string().contains("refers to itself"), "{error}");
     }
 

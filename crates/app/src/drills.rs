@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use dojo_content::Drill;
 use dojo_content::drill::{BASE_URL_VARIABLE, describe_error};
+use hurl::http::{Header, HeaderVec};
 use hurl::runner::{
     AssertResult, EntryResult, RunnerError, RunnerErrorKind, RunnerOptionsBuilder, Value,
     VariableSet,
@@ -168,13 +169,39 @@ pub struct AssertCheck {
     pub message: Option<String>,
 }
 
-/// Runs `drills` one after another against `base_url` on tokio's blocking pool.
-pub async fn run_drills(drills: Vec<Drill>, base_url: String) -> Vec<DrillResult> {
+/// Where drills run: a server's address and, when that server is a sandbox, the launch
+/// token its `/_dojo/` tooling wants (sent with every request; other routes ignore it).
+#[derive(Debug, Clone)]
+pub struct DrillTarget {
+    pub base_url: String,
+    pub tooling_token: Option<String>,
+}
+
+impl DrillTarget {
+    /// A learner's own server.
+    pub fn server(base_url: impl Into<String>) -> DrillTarget {
+        DrillTarget {
+            base_url: base_url.into(),
+            tooling_token: None,
+        }
+    }
+
+    /// A running sandbox.
+    pub fn sandbox(sandbox: &dojo_sandbox::Sandbox) -> DrillTarget {
+        DrillTarget {
+            base_url: format!("http://{}", sandbox.addr),
+            tooling_token: Some(sandbox.state.config.tooling_token.clone()),
+        }
+    }
+}
+
+/// Runs `drills` one after another against `target` on tokio's blocking pool.
+pub async fn run_drills(drills: Vec<Drill>, target: DrillTarget) -> Vec<DrillResult> {
     let fallback = drills.clone();
     let task = tokio::task::spawn_blocking(move || {
         drills
             .iter()
-            .map(|drill| run_drill(drill, &base_url))
+            .map(|drill| run_drill(drill, &target))
             .collect()
     });
     match task.await {
@@ -188,14 +215,18 @@ pub async fn run_drills(drills: Vec<Drill>, base_url: String) -> Vec<DrillResult
                 title: drill.title.clone(),
                 passed: false,
                 duration_ms: 0.0,
-                steps: vec![DrillStep::not_run(1, format!("the drill engine stopped: {error}"))],
+                steps: vec![DrillStep::not_run(
+                    1,
+                    format!("the drill engine stopped: {error}"),
+                )],
             })
             .collect(),
     }
 }
 
-/// Runs one drill against `base_url`. Blocking: call it off the async threads.
-pub fn run_drill(drill: &Drill, base_url: &str) -> DrillResult {
+/// Runs one drill against `target`. Blocking: call it off the async threads.
+pub fn run_drill(drill: &Drill, target: &DrillTarget) -> DrillResult {
+    let base_url = target.base_url.as_str();
     let mut result = DrillResult {
         file: drill.file.clone(),
         path: drill.path.clone(),
@@ -209,7 +240,10 @@ pub fn run_drill(drill: &Drill, base_url: &str) -> DrillResult {
         Ok(file) => file.entries,
         Err(error) => {
             let line = u32::try_from(error.pos.line).unwrap_or(0);
-            result.steps.push(DrillStep::not_run(line, describe_error(&error, &drill.source)));
+            result.steps.push(DrillStep::not_run(
+                line,
+                describe_error(&error, &drill.source),
+            ));
             return result;
         }
     };
@@ -219,7 +253,12 @@ pub fn run_drill(drill: &Drill, base_url: &str) -> DrillResult {
         BASE_URL_VARIABLE.to_owned(),
         Value::String(base_url.trim_end_matches('/').to_owned()),
     );
+    let mut headers = HeaderVec::new();
+    if let Some(token) = &target.tooling_token {
+        headers.push(Header::new(dojo_sandbox::TOOLING_TOKEN_HEADER, token));
+    }
     let options = RunnerOptionsBuilder::new()
+        .headers(headers)
         .timeout(REQUEST_TIMEOUT)
         .connect_timeout(CONNECT_TIMEOUT)
         .user_agent(Some(USER_AGENT.to_owned()))

@@ -10,8 +10,11 @@ pub enum Error {
     TopicNotFound(String),
     #[error(transparent)]
     Content(#[from] dojo_content::Error),
-    #[error("the sandbox is not running")]
+    #[error("the sandbox is not running; start it from the status bar")]
     SandboxNotRunning,
+    /// The sandbox could not bind its address; the message names the address and why.
+    #[error("{0}")]
+    SandboxStart(String),
     #[error("no trace has the id {0:?}; the sandbox keeps the newest 2000")]
     TraceNotFound(String),
     /// The console could not build the request (variables, URL, method).
@@ -53,7 +56,12 @@ pub struct Problem {
 
 impl Problem {
     pub fn new(status: u16, title: &str, detail: &str) -> Problem {
-        Problem { kind: "about:blank".into(), title: title.into(), status, detail: detail.into() }
+        Problem {
+            kind: "about:blank".into(),
+            title: title.into(),
+            status,
+            detail: detail.into(),
+        }
     }
 }
 
@@ -62,13 +70,22 @@ impl Error {
     /// terminal, not in the answer.
     pub fn problem(&self) -> Problem {
         let status = self.status();
-        let shown_as_is =
-            matches!(self, Error::Unreachable(_) | Error::SandboxNotRunning | Error::StudyUnavailable(_));
+        let shown_as_is = matches!(
+            self,
+            Error::Unreachable(_)
+                | Error::SandboxNotRunning
+                | Error::SandboxStart(_)
+                | Error::StudyUnavailable(_)
+        );
         if status >= 500 && !shown_as_is {
             eprintln!("backend dojo: {self}");
             let detail = match self {
-                Error::Study(_) => "Backend Dojo could not read or write its study data; the terminal running it has the details.",
-                _ => "Backend Dojo could not load its content; the terminal running it has the details.",
+                Error::Study(_) => {
+                    "Backend Dojo could not read or write its study data; the terminal running it has the details."
+                }
+                _ => {
+                    "Backend Dojo could not load its content; the terminal running it has the details."
+                }
             };
             return Problem::new(status, self.title(), detail);
         }
@@ -81,7 +98,7 @@ impl Error {
             Error::Console(_) => 422,
             Error::BadBaseUrl(_) => 400,
             Error::Unreachable(_) => 502,
-            Error::SandboxNotRunning => 503,
+            Error::SandboxNotRunning | Error::SandboxStart(_) => 503,
             Error::Content(_) => 500,
             Error::StudyUnavailable(_) => 503,
             Error::ExportNotFound(_) => 404,
@@ -100,6 +117,7 @@ impl Error {
             Error::BadBaseUrl(_) => "Not a server address",
             Error::Unreachable(_) => "The server could not be reached",
             Error::SandboxNotRunning => "Sandbox not running",
+            Error::SandboxStart(_) => "Sandbox could not start",
             Error::Content(_) => "Content could not be loaded",
             Error::StudyUnavailable(_) => "Study data not available",
             Error::ExportNotFound(_) => "Export not found",
@@ -119,7 +137,9 @@ impl Error {
 fn study_status(error: &dojo_study::Error) -> u16 {
     use dojo_study::Error as E;
     match error {
-        E::UnknownTopic(_) | E::CardNotFound(_) | E::StoryNotFound(_) | E::InterviewNotFound(_) => 404,
+        E::UnknownTopic(_) | E::CardNotFound(_) | E::StoryNotFound(_) | E::InterviewNotFound(_) => {
+            404
+        }
         E::Invalid(_) | E::Import(_) => 422,
         _ => 500,
     }

@@ -79,7 +79,9 @@ struct Output {
 impl ExportJobs {
     fn table(&self) -> std::sync::MutexGuard<'_, JobTable> {
         // A panic while holding the lock leaves plain data behind; keep using it.
-        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn create(&self, file_name: String) -> ExportJob {
@@ -118,7 +120,11 @@ impl ExportJobs {
     }
 
     fn get(&self, id: u32) -> Option<(ExportJob, Option<Arc<Output>>)> {
-        self.table().jobs.iter().find(|(job, _)| job.id == id).cloned()
+        self.table()
+            .jobs
+            .iter()
+            .find(|(job, _)| job.id == id)
+            .cloned()
     }
 }
 
@@ -126,7 +132,11 @@ impl Dojo {
     /// Starts a PDF export; poll [`Dojo::export_job`] for its progress.
     pub fn start_export(&self, request: &ExportRequest) -> Result<ExportJob> {
         let options = self.pdf_options(request)?;
-        let learner = if request.include_notes { self.learner_data() } else { LearnerData::default() };
+        let learner = if request.include_notes {
+            self.learner_data()
+        } else {
+            LearnerData::default()
+        };
         let job = self.exports.create(match request.interview_id {
             Some(id) if request.kind == "report" => format!("backend-dojo-interview-{id}.pdf"),
             _ => format!("backend-dojo-{}.pdf", request.kind),
@@ -144,7 +154,10 @@ impl Dojo {
 
     /// Where an export stands.
     pub fn export_job(&self, id: u32) -> Result<ExportJob> {
-        self.exports.get(id).map(|(job, _)| job).ok_or(Error::ExportNotFound(id))
+        self.exports
+            .get(id)
+            .map(|(job, _)| job)
+            .ok_or(Error::ExportNotFound(id))
     }
 
     /// The finished PDF of an export.
@@ -165,14 +178,18 @@ impl Dojo {
     pub fn export_preview_data_url(&self, id: u32) -> Result<String> {
         use base64::Engine as _;
         let png = self.export_preview(id)?;
-        Ok(format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(png)))
+        Ok(format!(
+            "data:image/png;base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(png)
+        ))
     }
 
     /// Writes a finished export's PDF to `path` (the desktop app's Save dialog chose it).
     pub fn save_export_to(&self, id: u32, path: &std::path::Path) -> Result<String> {
         let (_, pdf) = self.export_pdf(id)?;
-        std::fs::write(path, pdf)
-            .map_err(|error| Error::BadExport(format!("could not write {}: {error}", path.display())))?;
+        std::fs::write(path, pdf).map_err(|error| {
+            Error::BadExport(format!("could not write {}: {error}", path.display()))
+        })?;
         Ok(path.display().to_string())
     }
 
@@ -181,7 +198,9 @@ impl Dojo {
             TopicSelection::All
         } else {
             for id in &request.topics {
-                self.library.get(&id.to_string()).map_err(|_| Error::TopicNotFound(id.to_string()))?;
+                self.library
+                    .get(&id.to_string())
+                    .map_err(|_| Error::TopicNotFound(id.to_string()))?;
             }
             TopicSelection::Only(request.topics.clone())
         };
@@ -191,14 +210,18 @@ impl Dojo {
                 let code = match request.code.as_str() {
                     "express" => CodeLang::Express,
                     "rust" => CodeLang::Rust,
-                    other => return Err(Error::BadExport(format!("{other:?} is not a code choice; use express or rust"))),
+                    other => {
+                        return Err(Error::BadExport(format!(
+                            "{other:?} is not a code choice; use express or rust"
+                        )));
+                    }
                 };
                 PdfKind::CheatSheet { topics, code }
             }
             "report" => {
-                let id = request
-                    .interview_id
-                    .ok_or_else(|| Error::BadExport("a report needs the interview_id of a mock interview".into()))?;
+                let id = request.interview_id.ok_or_else(|| {
+                    Error::BadExport("a report needs the interview_id of a mock interview".into())
+                })?;
                 PdfKind::Report(self.interview_report(id)?)
             }
             other => {
@@ -207,7 +230,10 @@ impl Dojo {
                 )));
             }
         };
-        Ok(PdfOptions { kind, date: ExportDate::today_utc() })
+        Ok(PdfOptions {
+            kind,
+            date: ExportDate::today_utc(),
+        })
     }
 
     /// A mock interview from the study database, as the report prints it.
@@ -215,9 +241,16 @@ impl Dojo {
         let study = self.study()?;
         let interview = study.mentor_view(id)?;
         let summary = study.interview_summary(id)?;
-        let date = interview.finished_at.or(interview.started_at).unwrap_or(interview.created_at);
+        let date = interview
+            .finished_at
+            .or(interview.started_at)
+            .unwrap_or(interview.created_at);
         let names = |criteria: &[dojo_study::RubricCriterion]| {
-            criteria.iter().map(|c| c.title()).collect::<Vec<_>>().join(", ")
+            criteria
+                .iter()
+                .map(|c| c.title())
+                .collect::<Vec<_>>()
+                .join(", ")
         };
         Ok(InterviewReport {
             title: format!("Mock interview: {}", interview.name),
@@ -243,17 +276,28 @@ impl Dojo {
             summary: InterviewSummary {
                 strengths: names(&summary.strengths),
                 gaps: names(&summary.gaps),
-                topics_to_review: summary.topics_to_review.iter().map(|t| t.topic_id).collect(),
+                topics_to_review: summary
+                    .topics_to_review
+                    .iter()
+                    .map(|t| t.topic_id)
+                    .collect(),
             },
         })
     }
 
     /// The learner's notes and stories, or nothing when study data is not open.
     fn learner_data(&self) -> LearnerData {
-        let Ok(study) = self.study() else { return LearnerData::default() };
+        let Ok(study) = self.study() else {
+            return LearnerData::default();
+        };
         let notes = study
             .notes_all()
-            .map(|notes| notes.into_iter().map(|note| (note.topic_id, note.markdown)).collect())
+            .map(|notes| {
+                notes
+                    .into_iter()
+                    .map(|note| (note.topic_id, note.markdown))
+                    .collect()
+            })
             .unwrap_or_default();
         let mut stories: BTreeMap<u32, Vec<Story>> = BTreeMap::new();
         for story in study.stories_all().unwrap_or_default() {
@@ -282,10 +326,15 @@ impl Dojo {
             });
         };
         let result = pdf::typeset(options, &self.library, learner, &progress).and_then(|typeset| {
-            progress(Stage::Writing { pages: typeset.page_count() });
+            progress(Stage::Writing {
+                pages: typeset.page_count(),
+            });
             let pdf = typeset.to_pdf()?;
             let preview_png = typeset.page_png(0, PREVIEW_SCALE)?;
-            progress(Stage::Finished { pages: typeset.page_count(), bytes: pdf.len() });
+            progress(Stage::Finished {
+                pages: typeset.page_count(),
+                bytes: pdf.len(),
+            });
             Ok((typeset.page_count(), Output { pdf, preview_png }))
         });
         match result {

@@ -71,8 +71,9 @@ impl Dojo {
     /// Writes a backup file to `path` (the desktop app's Save dialog chose it).
     pub fn save_study_backup_to(&self, path: &std::path::Path) -> Result<String> {
         let json = self.study_backup()?;
-        std::fs::write(path, json)
-            .map_err(|error| Error::BadExport(format!("could not write {}: {error}", path.display())))?;
+        std::fs::write(path, json).map_err(|error| {
+            Error::BadExport(format!("could not write {}: {error}", path.display()))
+        })?;
         Ok(path.display().to_string())
     }
 

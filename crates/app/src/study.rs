@@ -102,7 +102,10 @@ impl Dojo {
     }
 
     fn topic_id(&self, key: &str) -> Result<u32> {
-        self.library.get(key).map(|topic| topic.front.id).map_err(|_| Error::TopicNotFound(key.to_owned()))
+        self.library
+            .get(key)
+            .map(|topic| topic.front.id)
+            .map_err(|_| Error::TopicNotFound(key.to_owned()))
     }
 
     /// Everything the dashboard shows.
@@ -135,7 +138,11 @@ impl Dojo {
     pub fn note(&self, key: &str) -> Result<NoteView> {
         let id = self.topic_id(key)?;
         let note = self.study()?.note(id)?;
-        Ok(note.unwrap_or(NoteView { topic_id: id, markdown: String::new(), updated_at: None }))
+        Ok(note.unwrap_or(NoteView {
+            topic_id: id,
+            markdown: String::new(),
+            updated_at: None,
+        }))
     }
 
     /// Saves a topic's note (blank text deletes it).
@@ -168,7 +175,10 @@ impl Dojo {
             .into_iter()
             .map(|card| self.review_card(study, card, now))
             .collect::<Result<Vec<_>>>()?;
-        Ok(ReviewQueue { cards, due: study.due_counts(now)? })
+        Ok(ReviewQueue {
+            cards,
+            due: study.due_counts(now)?,
+        })
     }
 
     /// Grades a card; answers with the queue as it stands after the review.
@@ -180,7 +190,9 @@ impl Dojo {
 
     /// Adds a flashcard of the learner's own to a topic.
     pub fn add_card(&self, key: &str, card: &NewCard) -> Result<CardView> {
-        Ok(self.study()?.add_card(self.topic_id(key)?, &card.prompt, &card.answer)?)
+        Ok(self
+            .study()?
+            .add_card(self.topic_id(key)?, &card.prompt, &card.answer)?)
     }
 
     /// Records a drill run of the embedded sandbox in the topic's progress.

@@ -11,7 +11,11 @@ use clap::{Parser, Subcommand};
 use dojo_app::{Dojo, check, sandbox, web};
 
 #[derive(Debug, Parser)]
-#[command(name = "dojo", version, about = "Backend Dojo: backend interview practice with a live sandbox")]
+#[command(
+    name = "dojo",
+    version,
+    about = "Backend Dojo: backend interview practice with a live sandbox"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -61,6 +65,17 @@ enum Command {
         /// Requests per second per client (and burst size) before 429.
         #[arg(long)]
         rate_limit: Option<u32>,
+        /// A host name to answer for besides localhost and IP addresses (repeatable), when
+        /// a team reaches the sandbox by name.
+        #[arg(long = "allow-host")]
+        allow_hosts: Vec<String>,
+        /// The token `/_dojo/` tooling requires in `X-Dojo-Token`; random unless set.
+        #[arg(long, env = "DOJO_TOOLING_TOKEN", hide_env_values = true)]
+        tooling_token: Option<String>,
+        /// Keep the data suite's users, posts and comments in this MongoDB (team mode)
+        /// instead of the embedded SQLite.
+        #[arg(long, env = "DOJO_MONGODB_URI", hide_env_values = true)]
+        mongodb_uri: Option<String>,
     },
     /// Serve the app in a browser (web mode) on loopback.
     Serve {
@@ -101,7 +116,10 @@ fn run(command: Command) -> Result<ExitCode, String> {
             for group in dojo.topic_index().groups {
                 out.push_str(&format!("{}\n", group.title));
                 for topic in group.topics {
-                    out.push_str(&format!("  {:>2}  {:<28} {}\n", topic.id, topic.slug, topic.title));
+                    out.push_str(&format!(
+                        "  {:>2}  {:<28} {}\n",
+                        topic.id, topic.slug, topic.title
+                    ));
                 }
             }
             emit(&out)
@@ -110,7 +128,11 @@ fn run(command: Command) -> Result<ExitCode, String> {
             let dojo = Dojo::load().map_err(|e| e.to_string())?;
             emit(&dojo.topic_text(&topic).map_err(|e| e.to_string())?)
         }
-        Command::Check { dir, node, no_drills } => {
+        Command::Check {
+            dir,
+            node,
+            no_drills,
+        } => {
             let mut report = check::check_content(dir.as_deref(), &node);
             let mut drills = None;
             if !no_drills && report.passed() {
@@ -124,11 +146,17 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 eprintln!("{problem}");
             }
             if !report.javascript_checked && report.topics > 0 {
-                eprintln!("note: {} could not be run, so the Express templates were not syntax-checked", node.display());
+                eprintln!(
+                    "note: {} could not be run, so the Express templates were not syntax-checked",
+                    node.display()
+                );
             }
             if report.passed() {
                 match drills {
-                    Some(drills) => println!("{} topics checked, {drills} drills passed, no problems", report.topics),
+                    Some(drills) => println!(
+                        "{} topics checked, {drills} drills passed, no problems",
+                        report.topics
+                    ),
                     None => println!("{} topics checked, no problems", report.topics),
                 }
                 Ok(ExitCode::SUCCESS)
@@ -137,7 +165,11 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 Ok(ExitCode::FAILURE)
             }
         }
-        Command::Drill { topic, base_url, verbose } => {
+        Command::Drill {
+            topic,
+            base_url,
+            verbose,
+        } => {
             let dojo = Dojo::load().map_err(|e| e.to_string())?;
             if dojo.drills(&topic).map_err(|e| e.to_string())?.is_empty() {
                 println!("Topic {topic} has no drills yet.");
@@ -146,27 +178,61 @@ fn run(command: Command) -> Result<ExitCode, String> {
             let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
             let run = runtime.block_on(async {
                 match base_url {
-                    Some(base_url) => dojo.run_drills(&topic, &base_url).await.map_err(|e| e.to_string()),
+                    Some(base_url) => dojo
+                        .run_drills(&topic, &base_url)
+                        .await
+                        .map_err(|e| e.to_string()),
                     None => {
                         dojo_app::drills::quiet_sandbox_handler_panics();
                         let running = sandbox::start(sandbox::SandboxOptions::default())
                             .await
                             .map_err(|e| format!("cannot start a sandbox for the drills: {e}"))?;
-                        let run = dojo.run_drills(&topic, &format!("http://{}", running.addr)).await;
+                        let run = dojo.run_drills_in(&topic, &running).await;
                         let _ = running.shutdown().await;
                         run.map_err(|e| e.to_string())
                     }
                 }
             })?;
             emit(&dojo_app::drills::to_terminal(&run, verbose))?;
-            Ok(if run.passed { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(if run.passed {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
-        Command::Sandbox { port, bind, rate_limit } => {
+        Command::Sandbox {
+            port,
+            bind,
+            rate_limit,
+            allow_hosts,
+            tooling_token,
+            mongodb_uri,
+        } => {
+            if tooling_token.as_deref().is_some_and(|token| {
+                token.len() < 16 || !token.bytes().all(|b| b.is_ascii_graphic())
+            }) {
+                return Err("--tooling-token must be at least 16 visible ASCII characters".into());
+            }
             let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
             runtime.block_on(async {
-                let options = sandbox::SandboxOptions { addr: Some(SocketAddr::new(bind, port)), rate_limit };
-                let running = sandbox::start(options).await.map_err(|e| format!("cannot start the sandbox on {bind}:{port}: {e}"))?;
+                let options = sandbox::SandboxOptions {
+                    addr: Some(SocketAddr::new(bind, port)),
+                    rate_limit,
+                    allowed_hosts: allow_hosts,
+                    tooling_token,
+                    mongodb_uri,
+                };
+                let running = sandbox::start(options)
+                    .await
+                    .map_err(|e| format!("cannot start the sandbox on {bind}:{port}: {e}"))?;
                 announce(&format!("Backend Dojo sandbox: http://{}/", running.addr));
+                announce(&format!(
+                    "Tooling token (X-Dojo-Token for /_dojo/): {}",
+                    running.state.config.tooling_token
+                ));
+                if running.state.config.mongodb_uri.is_some() {
+                    announce("Data suite storage: MongoDB (from --mongodb-uri)");
+                }
                 web::shutdown_signal().await;
                 eprintln!("stopping: finishing requests in flight");
                 running.shutdown().await.map_err(|e| e.to_string())
@@ -176,23 +242,28 @@ fn run(command: Command) -> Result<ExitCode, String> {
         Command::Serve { port, bind, ui_dir } => {
             let dojo = Dojo::load_with_default_study().map_err(|e| e.to_string())?;
             if !ui_dir.join("index.html").is_file() {
-                return Err(format!("no built UI in {}; run `make run`, or pass --ui-dir", ui_dir.display()));
+                return Err(format!(
+                    "no built UI in {}; run `make run`, or pass --ui-dir",
+                    ui_dir.display()
+                ));
             }
             let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
             runtime.block_on(async {
-                // The sandbox always listens on loopback, whatever the web mode binds.
-                let sandbox = sandbox::start(sandbox::SandboxOptions::default())
+                // The sandbox always listens on loopback, whatever the web mode binds. The
+                // app owns it from here: the status bar can stop, start and restart it.
+                let sandbox = dojo
+                    .launch_sandbox(sandbox::SandboxOptions::default())
                     .await
                     .map_err(|e| format!("cannot start the sandbox: {e}"))?;
-                dojo.attach_sandbox(&sandbox);
-                let sandbox_addr = sandbox.addr;
-                web::serve(dojo, SocketAddr::new(bind, port), ui_dir, |url| {
+                let sandbox_url = sandbox.base_url.unwrap_or_default();
+                let served = web::serve(dojo.clone(), SocketAddr::new(bind, port), ui_dir, |url| {
                     announce(&format!("Backend Dojo web mode: {url}"));
-                    announce(&format!("Backend Dojo sandbox: http://{sandbox_addr}/"));
+                    announce(&format!("Backend Dojo sandbox: {sandbox_url}/"));
                 })
                 .await
-                .map_err(|e| format!("cannot serve on {bind}:{port}: {e}"))?;
-                sandbox.shutdown().await.map_err(|e| e.to_string())
+                .map_err(|e| format!("cannot serve on {bind}:{port}: {e}"));
+                dojo.stop_sandbox().await.map_err(|e| e.to_string())?;
+                served
             })?;
             Ok(ExitCode::SUCCESS)
         }
@@ -203,7 +274,10 @@ fn run(command: Command) -> Result<ExitCode, String> {
 /// Prints to stdout; a reader that goes away early (`dojo show 1 | head`) is not an error.
 fn emit(text: &str) -> Result<ExitCode, String> {
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(error.to_string()),
         _ => Ok(ExitCode::SUCCESS),
     }

@@ -142,7 +142,12 @@ fn check_passes_for_the_built_in_topics_and_their_drills() {
 
 #[test]
 fn check_without_node_passes_with_a_note() {
-    let output = dojo(&["check", "--no-drills", "--node", "/nonexistent/backend-dojo/node"]);
+    let output = dojo(&[
+        "check",
+        "--no-drills",
+        "--node",
+        "/nonexistent/backend-dojo/node",
+    ]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(stdout(&output), "33 topics checked, no problems\n");
     assert_eq!(
@@ -183,7 +188,10 @@ fn drill_runs_a_topic_against_a_fresh_sandbox() {
     let text = stdout(&output);
     let first = text.lines().next().unwrap_or_default();
     assert!(first.starts_with("Topic 29: Deployment"), "{text}");
-    assert!(first.contains("3 drills against http://127.0.0.1:"), "{text}");
+    assert!(
+        first.contains("3 drills against http://127.0.0.1:"),
+        "{text}"
+    );
     assert!(text.contains("\n✔ 01-healthz.hurl  "), "{text}");
     assert!(text.contains("    ✔ GET http://127.0.0.1:"), "{text}");
     assert!(text.contains("/healthz → 200 ("), "{text}");
@@ -201,9 +209,15 @@ fn drill_against_a_server_that_is_not_there_fails_each_step() {
     let output = dojo(&["drill", "29", "--base-url", &url]);
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
-    assert!(text.contains(&format!("✘ GET {url}/healthz → no answer")), "{text}");
+    assert!(
+        text.contains(&format!("✘ GET {url}/healthz → no answer")),
+        "{text}"
+    );
     assert!(text.contains("✘ line 3: HTTP connection"), "{text}");
-    assert!(text.contains(&format!("· GET {url}/readyz → not run")), "{text}");
+    assert!(
+        text.contains(&format!("· GET {url}/readyz → not run")),
+        "{text}"
+    );
     assert!(text.ends_with("\n0 of 3 drills passed\n"), "{text}");
 }
 

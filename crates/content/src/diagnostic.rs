@@ -14,7 +14,11 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(file: impl Into<String>, line: usize, message: impl Into<String>) -> Self {
-        Self { file: file.into(), line, message: message.into() }
+        Self {
+            file: file.into(),
+            line,
+            message: message.into(),
+        }
     }
 }
 
@@ -34,7 +38,10 @@ pub enum Error {
     #[error("{} problem(s) in the topic files:\n{}", .0.len(), list(.0))]
     Invalid(Vec<Diagnostic>),
     #[error("cannot read {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("no topic with id or slug {0:?}")]
     UnknownTopic(String),
 }
@@ -42,5 +49,9 @@ pub enum Error {
 pub type Result<T> = std::result::Result<T, Error>;
 
 fn list(diagnostics: &[Diagnostic]) -> String {
-    diagnostics.iter().map(|d| format!("  {d}")).collect::<Vec<_>>().join("\n")
+    diagnostics
+        .iter()
+        .map(|d| format!("  {d}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -27,7 +27,9 @@ static STYLESHEET: LazyLock<String> = LazyLock::new(|| {
         css_for_theme_with_class_style(&themes.themes[name], CLASS_STYLE)
             .expect("the bundled themes convert to CSS")
     };
-    let mut out = String::from("/* Backend Dojo code colours: light by default, dark under data-theme=\"dark\". */\n");
+    let mut out = String::from(
+        "/* Backend Dojo code colours: light by default, dark under data-theme=\"dark\". */\n",
+    );
     let light = readable(&css(LIGHT_THEME), LIGHT_CODE_BACKGROUND);
     let dark = readable(&css(DARK_THEME), DARK_CODE_BACKGROUND);
     out.push_str(&scope_selectors(&light, ":root:not([data-theme=\"dark\"])"));
@@ -48,7 +50,10 @@ pub fn highlight(code: &str, lang: &str) -> String {
     };
     let mut generator = ClassedHTMLGenerator::new_with_class_style(syntax, &SYNTAXES, CLASS_STYLE);
     for line in LinesWithEndings::from(code) {
-        if generator.parse_html_for_line_which_includes_newline(line).is_err() {
+        if generator
+            .parse_html_for_line_which_includes_newline(line)
+            .is_err()
+        {
             return escape(code);
         }
     }
@@ -130,7 +135,11 @@ impl Rgb {
     fn luminance(self) -> f64 {
         let channel = |c: u8| {
             let c = f64::from(c) / 255.0;
-            if c <= 0.039_28 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) }
+            if c <= 0.039_28 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
         };
         0.2126 * channel(self.0) + 0.7152 * channel(self.1) + 0.0722 * channel(self.2)
     }
@@ -147,7 +156,11 @@ impl Rgb {
             // The value stays within 0..=255: it lies between two bytes.
             value.round().clamp(0.0, 255.0) as u8
         };
-        Rgb(mix(self.0, target.0), mix(self.1, target.1), mix(self.2, target.2))
+        Rgb(
+            mix(self.0, target.0),
+            mix(self.1, target.1),
+            mix(self.2, target.2),
+        )
     }
 }
 
@@ -159,12 +172,21 @@ fn readable(css: &str, background: Rgb) -> String {
         .lines()
         .find_map(|line| line.trim().strip_prefix("background-color:"))
         .and_then(|value| Rgb::parse_hex(value.trim().trim_end_matches(';')));
-    let backgrounds: Vec<Rgb> = std::iter::once(background).chain(theme_background).collect();
-    let target = if background.luminance() > 0.5 { Rgb(0, 0, 0) } else { Rgb(255, 255, 255) };
+    let backgrounds: Vec<Rgb> = std::iter::once(background)
+        .chain(theme_background)
+        .collect();
+    let target = if background.luminance() > 0.5 {
+        Rgb(0, 0, 0)
+    } else {
+        Rgb(255, 255, 255)
+    };
     let fix = |colour: Rgb| {
         let mut colour = colour;
         for _ in 0..40 {
-            if backgrounds.iter().all(|bg| colour.contrast(*bg) >= MIN_CONTRAST) {
+            if backgrounds
+                .iter()
+                .all(|bg| colour.contrast(*bg) >= MIN_CONTRAST)
+            {
                 break;
             }
             colour = colour.towards(target, 0.08);
@@ -174,7 +196,9 @@ fn readable(css: &str, background: Rgb) -> String {
     css.lines()
         .map(|line| {
             let trimmed = line.trim_start();
-            let Some(value) = trimmed.strip_prefix("color:") else { return format!("{line}\n") };
+            let Some(value) = trimmed.strip_prefix("color:") else {
+                return format!("{line}\n");
+            };
             match Rgb::parse_hex(value.trim().trim_end_matches(';')) {
                 Some(colour) => format!(" color: {};\n", fix(colour).hex()),
                 None => format!("{line}\n"),
@@ -212,13 +236,18 @@ mod tests {
 
     #[test]
     fn unknown_languages_are_escaped_not_coloured() {
-        assert_eq!(highlight("<b>&</b>", "brainfuck-ish"), "&lt;b&gt;&amp;&lt;/b&gt;");
+        assert_eq!(
+            highlight("<b>&</b>", "brainfuck-ish"),
+            "&lt;b&gt;&amp;&lt;/b&gt;"
+        );
     }
 
     #[test]
     fn every_code_colour_is_readable_on_the_code_background() {
         let css = stylesheet();
-        let (light, dark) = css.split_once(":root[data-theme=\"dark\"]").expect("a dark part");
+        let (light, dark) = css
+            .split_once(":root[data-theme=\"dark\"]")
+            .expect("a dark part");
         for (part, background) in [(light, LIGHT_CODE_BACKGROUND), (dark, DARK_CODE_BACKGROUND)] {
             let colours: Vec<Rgb> = part
                 .lines()
@@ -228,7 +257,12 @@ mod tests {
             assert!(colours.len() > 10, "the theme has colours");
             for colour in colours {
                 let ratio = colour.contrast(background);
-                assert!(ratio >= 4.5, "{} on {} is {ratio:.2}:1", colour.hex(), background.hex());
+                assert!(
+                    ratio >= 4.5,
+                    "{} on {} is {ratio:.2}:1",
+                    colour.hex(),
+                    background.hex()
+                );
             }
         }
     }
@@ -244,8 +278,14 @@ mod tests {
     #[test]
     fn stylesheet_scopes_every_rule_to_a_theme() {
         let css = stylesheet();
-        assert!(css.contains(":root:not([data-theme=\"dark\"]) .hl-code {"), "light code background");
-        assert!(css.contains(":root[data-theme=\"dark\"] .hl-code {"), "dark code background");
+        assert!(
+            css.contains(":root:not([data-theme=\"dark\"]) .hl-code {"),
+            "light code background"
+        );
+        assert!(
+            css.contains(":root[data-theme=\"dark\"] .hl-code {"),
+            "dark code background"
+        );
         for line in css.lines().filter(|l| l.trim_end().ends_with('{')) {
             assert!(line.starts_with(":root"), "unscoped rule: {line}");
         }

@@ -74,11 +74,17 @@ pub fn parse(text: &str) -> Result<HttpFile, HttpError> {
             continue;
         }
         let trimmed = line.trim_start();
-        if let Some(comment) = trimmed.strip_prefix('#').or_else(|| trimmed.strip_prefix("//")) {
+        if let Some(comment) = trimmed
+            .strip_prefix('#')
+            .or_else(|| trimmed.strip_prefix("//"))
+        {
             if let Some(name) = comment.trim().strip_prefix("@name") {
                 let name = name.trim().trim_start_matches('=').trim();
                 if !is_identifier(name) {
-                    return fail(index, format!("request name {name:?} must be letters, digits, '_' or '-'"));
+                    return fail(
+                        index,
+                        format!("request name {name:?} must be letters, digits, '_' or '-'"),
+                    );
                 }
                 draft.name = Some(name.to_owned());
             }
@@ -90,13 +96,20 @@ pub fn parse(text: &str) -> Result<HttpFile, HttpError> {
             }
             if let Some(definition) = trimmed.strip_prefix('@') {
                 let Some((key, value)) = definition.split_once('=') else {
-                    return fail(index, format!("variable definition {trimmed:?} needs `= value`"));
+                    return fail(
+                        index,
+                        format!("variable definition {trimmed:?} needs `= value`"),
+                    );
                 };
                 let key = key.trim();
                 if !is_identifier(key) {
-                    return fail(index, format!("variable name {key:?} must be letters, digits, '_' or '-'"));
+                    return fail(
+                        index,
+                        format!("variable name {key:?} must be letters, digits, '_' or '-'"),
+                    );
                 }
-                file.variables.push((key.to_owned(), value.trim().to_owned()));
+                file.variables
+                    .push((key.to_owned(), value.trim().to_owned()));
                 continue;
             }
             draft.request = Some(request_line(trimmed, index)?);
@@ -107,25 +120,40 @@ pub fn parse(text: &str) -> Result<HttpFile, HttpError> {
             continue;
         }
         let Some((name, value)) = trimmed.split_once(':') else {
-            return fail(index, format!("expected a header `Name: value` or a blank line before the body, found {trimmed:?}"));
+            return fail(
+                index,
+                format!(
+                    "expected a header `Name: value` or a blank line before the body, found {trimmed:?}"
+                ),
+            );
         };
         if name.is_empty() || !name.chars().all(is_header_char) {
-            return fail(index, format!("header name {name:?} has characters a header name cannot have"));
+            return fail(
+                index,
+                format!("header name {name:?} has characters a header name cannot have"),
+            );
         }
         let request = draft.request.as_mut().expect("checked above");
-        request.headers.push((name.to_owned(), value.trim().to_owned()));
+        request
+            .headers
+            .push((name.to_owned(), value.trim().to_owned()));
     }
     finish(&mut file, draft);
 
     if file.requests.is_empty() {
-        return fail(0, "the block has no request (expected a line like `GET {{baseUrl}}/healthz`)".into());
+        return fail(
+            0,
+            "the block has no request (expected a line like `GET {{baseUrl}}/healthz`)".into(),
+        );
     }
     check_variables(text, &file)?;
     Ok(file)
 }
 
 fn finish(file: &mut HttpFile, draft: Draft) {
-    let Some(mut request) = draft.request else { return };
+    let Some(mut request) = draft.request else {
+        return;
+    };
     let body = draft.body.join("\n");
     let body = body.trim_matches('\n');
     request.body = (!body.trim().is_empty()).then(|| body.to_owned());
@@ -139,20 +167,32 @@ fn request_line(line: &str, index: usize) -> Result<HttpRequest, HttpError> {
     let method = words.next().unwrap_or_default();
     let url = words.next().unwrap_or_default();
     let version = words.next();
-    let fail = |message: String| Err(HttpError { line: index, message });
+    let fail = |message: String| {
+        Err(HttpError {
+            line: index,
+            message,
+        })
+    };
     if !METHODS.contains(&method) {
-        return fail(format!("{method:?} is not an HTTP method; expected one of {}", METHODS.join(", ")));
+        return fail(format!(
+            "{method:?} is not an HTTP method; expected one of {}",
+            METHODS.join(", ")
+        ));
     }
     if url.is_empty() {
         return fail(format!("{method} needs a URL"));
     }
     if !(url.starts_with("http://") || url.starts_with("https://") || url.starts_with("{{")) {
-        return fail(format!("URL {url:?} must start with http://, https:// or a variable such as {{{{baseUrl}}}}"));
+        return fail(format!(
+            "URL {url:?} must start with http://, https:// or a variable such as {{{{baseUrl}}}}"
+        ));
     }
     if let Some(version) = version
         && !version.starts_with("HTTP/")
     {
-        return fail(format!("unexpected {version:?} after the URL; only an HTTP version may follow it"));
+        return fail(format!(
+            "unexpected {version:?} after the URL; only an HTTP version may follow it"
+        ));
     }
     if words.next().is_some() {
         return fail("the request line has extra words after the HTTP version".into());
@@ -177,20 +217,29 @@ fn check_variables(text: &str, file: &HttpFile) -> Result<(), HttpError> {
         while let Some(start) = rest.find("{{") {
             let after = &rest[start + 2..];
             let Some(end) = after.find("}}") else {
-                return Err(HttpError { line: index, message: "`{{` is never closed with `}}`".into() });
+                return Err(HttpError {
+                    line: index,
+                    message: "`{{` is never closed with `}}`".into(),
+                });
             };
             let name = after[..end].trim();
             let named_before = |request: &str| {
-                file.requests.iter().any(|r| r.name.as_deref() == Some(request) && r.line < index)
+                file.requests
+                    .iter()
+                    .any(|r| r.name.as_deref() == Some(request) && r.line < index)
             };
             let known = BUILT_IN_VARIABLES.contains(&name)
                 || defined.contains(name)
                 || name.starts_with('$')
-                || name.split_once(".response.").is_some_and(|(request, _)| named_before(request));
+                || name
+                    .split_once(".response.")
+                    .is_some_and(|(request, _)| named_before(request));
             if !known {
                 return Err(HttpError {
                     line: index,
-                    message: format!("unknown variable {{{{{name}}}}}: define it with `@{name} = ...` or name an earlier request"),
+                    message: format!(
+                        "unknown variable {{{{{name}}}}}: define it with `@{name} = ...` or name an earlier request"
+                    ),
                 });
             }
             rest = &after[end + 2..];
@@ -200,7 +249,10 @@ fn check_variables(text: &str, file: &HttpFile) -> Result<(), HttpError> {
 }
 
 fn is_identifier(text: &str) -> bool {
-    !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 fn is_header_char(c: char) -> bool {
@@ -220,7 +272,10 @@ mod tests {
         let login = &file.requests[0];
         assert_eq!(login.name.as_deref(), Some("login"));
         assert_eq!(login.title.as_deref(), Some("Log in"));
-        assert_eq!(login.body.as_deref(), Some("{\"password\": \"{{password}}\"}"));
+        assert_eq!(
+            login.body.as_deref(),
+            Some("{\"password\": \"{{password}}\"}")
+        );
         assert_eq!(file.requests[1].headers[0].0, "Authorization");
         assert_eq!(file.requests[1].line, 10);
     }
@@ -229,7 +284,11 @@ mod tests {
     fn rejects_a_bad_method_with_its_line() {
         let error = parse("\nFETCH {{baseUrl}}/x\n").expect_err("bad method");
         assert_eq!(error.line, 1);
-        assert!(error.message.contains("\"FETCH\" is not an HTTP method"), "{}", error.message);
+        assert!(
+            error.message.contains("\"FETCH\" is not an HTTP method"),
+            "{}",
+            error.message
+        );
     }
 
     #[test]
@@ -237,12 +296,20 @@ mod tests {
         let text = "GET {{baseUrl}}/a\nAuthorization: {{login.response.body.token}}\n###\n# @name login\nPOST {{baseUrl}}/login\n";
         let error = parse(text).expect_err("capture before its request");
         assert_eq!(error.line, 1);
-        assert!(error.message.contains("unknown variable {{login.response.body.token}}"));
+        assert!(
+            error
+                .message
+                .contains("unknown variable {{login.response.body.token}}")
+        );
     }
 
     #[test]
     fn rejects_a_header_line_without_a_colon() {
         let error = parse("GET {{baseUrl}}/a\nnot a header\n").expect_err("bad header");
-        assert!(error.message.contains("expected a header"), "{}", error.message);
+        assert!(
+            error.message.contains("expected a header"),
+            "{}",
+            error.message
+        );
     }
 }

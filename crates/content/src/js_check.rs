@@ -6,14 +6,18 @@ use std::process::Command;
 
 /// Whether `node` can be run.
 pub(crate) fn node_available(node: &Path) -> bool {
-    Command::new(node).arg("--version").output().is_ok_and(|out| out.status.success())
+    Command::new(node)
+        .arg("--version")
+        .output()
+        .is_ok_and(|out| out.status.success())
 }
 
 /// Runs `node --check` on `code`; on a syntax error returns node's message and the 1-based
 /// line inside `code` it points at.
 pub(crate) fn check(node: &Path, code: &str) -> Result<(), (usize, String)> {
     let mut file = tempfile_js().map_err(|e| (1, format!("cannot write a temporary file: {e}")))?;
-    file.write_all(code.as_bytes()).map_err(|e| (1, format!("cannot write a temporary file: {e}")))?;
+    file.write_all(code.as_bytes())
+        .map_err(|e| (1, format!("cannot write a temporary file: {e}")))?;
     let path = file.path().to_owned();
     let output = Command::new(node)
         .arg("--check")
@@ -47,5 +51,8 @@ pub(crate) fn check(node: &Path, code: &str) -> Result<(), (usize, String)> {
 }
 
 fn tempfile_js() -> std::io::Result<tempfile::NamedTempFile> {
-    tempfile::Builder::new().prefix("dojo-check-").suffix(".js").tempfile()
+    tempfile::Builder::new()
+        .prefix("dojo-check-")
+        .suffix(".js")
+        .tempfile()
 }

@@ -22,7 +22,10 @@ impl Library {
     /// The topics and drills compiled into this binary.
     pub fn embedded() -> Result<Library> {
         let owned = |files: &[(&str, &str)]| -> Vec<(String, String)> {
-            files.iter().map(|(name, text)| ((*name).to_owned(), (*text).to_owned())).collect()
+            files
+                .iter()
+                .map(|(name, text)| ((*name).to_owned(), (*text).to_owned()))
+                .collect()
         };
         Library::from_sources(owned(embedded::TOPIC_FILES), owned(embedded::DRILL_FILES))
     }
@@ -35,12 +38,22 @@ impl Library {
             if path.extension().is_none_or(|ext| ext != "md") {
                 continue;
             }
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             files.push((name, read(&path)?));
         }
         let mut drills = Vec::new();
-        if let Some(drills_dir) = dir.parent().map(|parent| parent.join("drills")).filter(|d| d.is_dir()) {
-            for folder in read_dir_sorted(&drills_dir)?.into_iter().filter(|p| p.is_dir()) {
+        if let Some(drills_dir) = dir
+            .parent()
+            .map(|parent| parent.join("drills"))
+            .filter(|d| d.is_dir())
+        {
+            for folder in read_dir_sorted(&drills_dir)?
+                .into_iter()
+                .filter(|p| p.is_dir())
+            {
                 for path in read_dir_sorted(&folder)? {
                     if path.extension().is_none_or(|ext| ext != "hurl") {
                         continue;
@@ -61,9 +74,14 @@ impl Library {
 
     /// Parses and validates topics `(file name, text)` and drills `(path under
     /// content/drills, text)`; reports every problem at once.
-    pub fn from_sources(files: Vec<(String, String)>, drill_files: Vec<(String, String)>) -> Result<Library> {
-        let regions = regions::collect(embedded::SANDBOX_SOURCES.iter().copied())
-            .map_err(|message| Error::Invalid(vec![Diagnostic::new("crates/sandbox/src", 0, message)]))?;
+    pub fn from_sources(
+        files: Vec<(String, String)>,
+        drill_files: Vec<(String, String)>,
+    ) -> Result<Library> {
+        let regions =
+            regions::collect(embedded::SANDBOX_SOURCES.iter().copied()).map_err(|message| {
+                Error::Invalid(vec![Diagnostic::new("crates/sandbox/src", 0, message)])
+            })?;
         let mut problems = Vec::new();
         let mut topics = Vec::new();
         for (name, text) in &files {
@@ -91,7 +109,11 @@ impl Library {
             return Err(Error::Invalid(problems));
         }
         topics.sort_by_key(|t| t.front.id);
-        Ok(Library { topics, regions, drills })
+        Ok(Library {
+            topics,
+            regions,
+            drills,
+        })
     }
 
     pub fn topics(&self) -> &[Topic] {
@@ -124,7 +146,10 @@ impl Library {
 }
 
 fn read_dir_sorted(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
-    let read_error = |source| Error::Read { path: dir.display().to_string(), source };
+    let read_error = |source| Error::Read {
+        path: dir.display().to_string(),
+        source,
+    };
     let mut paths = Vec::new();
     for entry in fs::read_dir(dir).map_err(read_error)? {
         paths.push(entry.map_err(read_error)?.path());
@@ -134,5 +159,8 @@ fn read_dir_sorted(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
 }
 
 fn read(path: &Path) -> Result<String> {
-    fs::read_to_string(path).map_err(|source| Error::Read { path: path.display().to_string(), source })
+    fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.display().to_string(),
+        source,
+    })
 }

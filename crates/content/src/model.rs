@@ -164,7 +164,9 @@ impl SectionKind {
     }
 
     pub fn from_heading(text: &str) -> Option<SectionKind> {
-        SectionKind::ALL.into_iter().find(|kind| kind.heading() == text)
+        SectionKind::ALL
+            .into_iter()
+            .find(|kind| kind.heading() == text)
     }
 
     /// Sections a topic must have at the given status.
@@ -197,7 +199,10 @@ pub struct CodeBlock {
 
 impl CodeBlock {
     pub fn attr(&self, key: &str) -> Option<&str> {
-        self.attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 }
 

@@ -1,8 +1,8 @@
 //! Turns the text of one topic file into a [`Topic`]: TOML front matter, then the
 //! level-two sections with their fenced code blocks.
 
-use crate::model::{CodeBlock, FrontMatter, Section, SectionKind, Topic};
 use crate::Diagnostic;
+use crate::model::{CodeBlock, FrontMatter, Section, SectionKind, Topic};
 
 const FRONT_MATTER_FENCE: &str = "+++";
 
@@ -12,10 +12,20 @@ pub fn parse_topic(file: &str, text: &str) -> Result<Topic, Vec<Diagnostic>> {
     let lines: Vec<&str> = text.lines().collect();
 
     if lines.first().map(|l| l.trim_end()) != Some(FRONT_MATTER_FENCE) {
-        return Err(vec![at(1, "the file must start with a `+++` line opening the front matter".into())]);
+        return Err(vec![at(
+            1,
+            "the file must start with a `+++` line opening the front matter".into(),
+        )]);
     }
-    let Some(close) = lines.iter().skip(1).position(|l| l.trim_end() == FRONT_MATTER_FENCE) else {
-        return Err(vec![at(1, "the front matter opened here is never closed with `+++`".into())]);
+    let Some(close) = lines
+        .iter()
+        .skip(1)
+        .position(|l| l.trim_end() == FRONT_MATTER_FENCE)
+    else {
+        return Err(vec![at(
+            1,
+            "the front matter opened here is never closed with `+++`".into(),
+        )]);
     };
     let close = close + 1; // index of the closing fence
     let toml_text = lines[1..close].join("\n");
@@ -23,13 +33,20 @@ pub fn parse_topic(file: &str, text: &str) -> Result<Topic, Vec<Diagnostic>> {
         Ok(front) => front,
         Err(error) => {
             // Line 1 is the opening fence, so TOML line 1 is file line 2.
-            let line = error.span().map_or(2, |span| 2 + line_index(&toml_text, span.start));
+            let line = error
+                .span()
+                .map_or(2, |span| 2 + line_index(&toml_text, span.start));
             return Err(vec![at(line, format!("front matter: {}", error.message()))]);
         }
     };
 
-    let sections = parse_sections(&lines, close + 1).map_err(|(line, message)| vec![at(line, message)])?;
-    Ok(Topic { file: file.to_owned(), front, sections })
+    let sections =
+        parse_sections(&lines, close + 1).map_err(|(line, message)| vec![at(line, message)])?;
+    Ok(Topic {
+        file: file.to_owned(),
+        front,
+        sections,
+    })
 }
 
 /// 0-based line index of a byte offset.
@@ -53,7 +70,9 @@ fn parse_sections(lines: &[&str], start: usize) -> Result<Vec<Section>, (usize, 
         if let Some(open) = fence.as_mut() {
             if closes_fence(raw, open.marker, open.width) {
                 let open = fence.take().expect("fence is open");
-                let section = sections.last_mut().expect("fences only open inside a section");
+                let section = sections
+                    .last_mut()
+                    .expect("fences only open inside a section");
                 section.code_blocks.push(open.block);
             } else {
                 open.block.body.push_str(raw);
@@ -67,20 +86,43 @@ fn parse_sections(lines: &[&str], start: usize) -> Result<Vec<Section>, (usize, 
             let heading = heading.trim();
             let Some(kind) = SectionKind::from_heading(heading) else {
                 let known: Vec<_> = SectionKind::ALL.iter().map(|k| k.heading()).collect();
-                return Err((number, format!("unknown section {heading:?}; expected one of: {}", known.join(", "))));
+                return Err((
+                    number,
+                    format!(
+                        "unknown section {heading:?}; expected one of: {}",
+                        known.join(", ")
+                    ),
+                ));
             };
-            sections.push(Section { kind, line: number, markdown: String::new(), code_blocks: Vec::new() });
+            sections.push(Section {
+                kind,
+                line: number,
+                markdown: String::new(),
+                code_blocks: Vec::new(),
+            });
             continue;
         }
         if raw.starts_with("# ") {
-            return Err((number, "level-one headings are not allowed; the title comes from the front matter".into()));
+            return Err((
+                number,
+                "level-one headings are not allowed; the title comes from the front matter".into(),
+            ));
         }
         if let Some((marker, width, info)) = opens_fence(raw) {
             if sections.is_empty() {
                 return Err((number, "code block before the first section".into()));
             }
             let (lang, attrs) = split_info(info).map_err(|message| (number, message))?;
-            fence = Some(OpenFence { marker, width, block: CodeBlock { lang, attrs, line: number, body: String::new() } });
+            fence = Some(OpenFence {
+                marker,
+                width,
+                block: CodeBlock {
+                    lang,
+                    attrs,
+                    line: number,
+                    body: String::new(),
+                },
+            });
             push_line(&mut sections, raw);
             continue;
         }
@@ -143,7 +185,9 @@ fn split_info(info: &str) -> Result<(String, Attrs), String> {
     let mut attrs = Vec::new();
     for word in words {
         let Some((key, value)) = word.split_once('=') else {
-            return Err(format!("code block attribute {word:?} must be written key=value"));
+            return Err(format!(
+                "code block attribute {word:?} must be written key=value"
+            ));
         };
         attrs.push((key.to_owned(), value.trim_matches('"').to_owned()));
     }

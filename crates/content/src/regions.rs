@@ -30,26 +30,46 @@ pub fn collect<'a>(
             if let Some(name) = marker.strip_prefix(OPEN) {
                 let name = name.trim();
                 if name.is_empty() {
-                    return Err(format!("{path}:{}: region marker without a name", index + 1));
+                    return Err(format!(
+                        "{path}:{}: region marker without a name",
+                        index + 1
+                    ));
                 }
                 if let Some((outer, _, _)) = &open {
-                    return Err(format!("{path}:{}: region {name:?} opens inside region {outer:?}", index + 1));
+                    return Err(format!(
+                        "{path}:{}: region {name:?} opens inside region {outer:?}",
+                        index + 1
+                    ));
                 }
                 open = Some((name.to_owned(), index + 2, Vec::new()));
             } else if marker == CLOSE {
                 let Some((name, first_line, lines)) = open.take() else {
-                    return Err(format!("{path}:{}: `// endregion` without a region", index + 1));
+                    return Err(format!(
+                        "{path}:{}: `// endregion` without a region",
+                        index + 1
+                    ));
                 };
-                let region = Region { file: path.to_owned(), first_line, code: dedent(&lines) };
+                let region = Region {
+                    file: path.to_owned(),
+                    first_line,
+                    code: dedent(&lines),
+                };
                 if let Some(previous) = regions.insert(name.clone(), region) {
-                    return Err(format!("{path}:{}: region {name:?} is also defined in {}", first_line - 1, previous.file));
+                    return Err(format!(
+                        "{path}:{}: region {name:?} is also defined in {}",
+                        first_line - 1,
+                        previous.file
+                    ));
                 }
             } else if let Some((_, _, lines)) = open.as_mut() {
                 lines.push(line);
             }
         }
         if let Some((name, first_line, _)) = open {
-            return Err(format!("{path}:{}: region {name:?} is never closed", first_line - 1));
+            return Err(format!(
+                "{path}:{}: region {name:?} is never closed",
+                first_line - 1
+            ));
         }
     }
     Ok(regions)

@@ -5,7 +5,9 @@
 
 use std::collections::BTreeMap;
 
-use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{
+    CodeBlockKind, CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd,
+};
 
 use crate::highlight::{escape, highlight};
 use crate::regions::Region;
@@ -19,6 +21,7 @@ fn options() -> Options {
 pub fn to_html(markdown: &str, regions: &BTreeMap<String, Region>) -> String {
     let mut events = Vec::new();
     let mut code: Option<(String, String)> = None; // (info string, body)
+    let mut in_unsafe_link = false;
     for event in Parser::new_ext(markdown, options()) {
         match event {
             Event::Start(Tag::CodeBlock(kind)) => {
@@ -29,18 +32,43 @@ pub fn to_html(markdown: &str, regions: &BTreeMap<String, Region>) -> String {
                 code = Some((info, String::new()));
             }
             Event::Text(text) if code.is_some() => {
-                code.as_mut().expect("inside a code block").1.push_str(&text);
+                code.as_mut()
+                    .expect("inside a code block")
+                    .1
+                    .push_str(&text);
             }
             Event::End(TagEnd::CodeBlock) => {
                 let (info, body) = code.take().unwrap_or_default();
-                events.push(Event::Html(CowStr::from(code_block_html(&info, &body, regions))));
+                events.push(Event::Html(CowStr::from(code_block_html(
+                    &info, &body, regions,
+                ))));
             }
             Event::Html(html) | Event::InlineHtml(html) => events.push(Event::Text(html)),
-            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
-                let dest_url = if is_safe_url(&dest_url) { dest_url } else { CowStr::from("#") };
-                events.push(Event::Start(Tag::Link { link_type, dest_url, title, id }));
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                // A link to a `javascript:` (or other unsafe) address keeps its text and
+                // loses the link: nothing to click. Links never nest, so one flag does.
+                if !is_safe_url(&dest_url) {
+                    in_unsafe_link = true;
+                    continue;
+                }
+                events.push(Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }));
             }
-            Event::Start(Tag::Image { dest_url, title, id, .. }) if !is_safe_url(&dest_url) => {
+            Event::Start(Tag::Image {
+                dest_url,
+                title,
+                id,
+                ..
+            }) if !is_safe_url(&dest_url) => {
                 let _ = (title, id);
                 events.push(Event::Start(Tag::Image {
                     link_type: LinkType::Inline,
@@ -49,6 +77,7 @@ pub fn to_html(markdown: &str, regions: &BTreeMap<String, Region>) -> String {
                     id: CowStr::from(""),
                 }));
             }
+            Event::End(TagEnd::Link) if in_unsafe_link => in_unsafe_link = false,
             other => events.push(other),
         }
     }
@@ -60,7 +89,9 @@ pub fn to_html(markdown: &str, regions: &BTreeMap<String, Region>) -> String {
 fn code_block_html(info: &str, body: &str, regions: &BTreeMap<String, Region>) -> String {
     let mut words = info.split_whitespace();
     let lang = words.next().unwrap_or("");
-    let region_name = words.find_map(|w| w.strip_prefix("region=")).map(|n| n.trim_matches('"'));
+    let region_name = words
+        .find_map(|w| w.strip_prefix("region="))
+        .map(|n| n.trim_matches('"'));
     if let Some(name) = region_name {
         return match regions.get(name) {
             Some(region) => format!(
@@ -71,7 +102,10 @@ fn code_block_html(info: &str, body: &str, regions: &BTreeMap<String, Region>) -
                 region.first_line,
                 highlight(&region.code, lang)
             ),
-            None => format!("<p class=\"missing-region\">Source region {} is not in this build.</p>\n", escape(name)),
+            None => format!(
+                "<p class=\"missing-region\">Source region {} is not in this build.</p>\n",
+                escape(name)
+            ),
         };
     }
     format!(
@@ -84,7 +118,9 @@ fn code_block_html(info: &str, body: &str, regions: &BTreeMap<String, Region>) -
 fn is_safe_url(url: &str) -> bool {
     let lower = url.trim().to_ascii_lowercase();
     match lower.split_once(':') {
-        Some((scheme, _)) if !scheme.contains('/') && !scheme.contains('#') && !scheme.contains('?') => {
+        Some((scheme, _))
+            if !scheme.contains('/') && !scheme.contains('#') && !scheme.contains('?') =>
+        {
             matches!(scheme, "http" | "https" | "mailto")
         }
         _ => true,
@@ -125,8 +161,14 @@ pub fn to_terminal(markdown: &str, regions: &BTreeMap<String, Region>) -> String
             }
             Event::End(TagEnd::CodeBlock) => {
                 let mut body = code.take().unwrap_or_default();
-                if let Some(name) = code_info.split_whitespace().find_map(|w| w.strip_prefix("region=")) {
-                    body = regions.get(name).map(|r| r.code.clone()).unwrap_or_default();
+                if let Some(name) = code_info
+                    .split_whitespace()
+                    .find_map(|w| w.strip_prefix("region="))
+                {
+                    body = regions
+                        .get(name)
+                        .map(|r| r.code.clone())
+                        .unwrap_or_default();
                 }
                 for line in body.lines() {
                     out.push_str("    ");
@@ -146,12 +188,10 @@ pub fn to_terminal(markdown: &str, regions: &BTreeMap<String, Region>) -> String
                 out.push_str(&"  ".repeat(list_depth.saturating_sub(1)));
                 out.push_str("- ");
             }
-            Event::End(TagEnd::Item) => {
-                if !out.ends_with('\n') {
-                    out.push('\n');
-                }
+            Event::End(TagEnd::Item) if !out.ends_with('\n') => out.push('\n'),
+            Event::End(TagEnd::Paragraph) => {
+                out.push_str(if list_depth > 0 { "\n" } else { "\n\n" })
             }
-            Event::End(TagEnd::Paragraph) => out.push_str(if list_depth > 0 { "\n" } else { "\n\n" }),
             Event::Text(text) | Event::Code(text) | Event::Html(text) | Event::InlineHtml(text) => {
                 if let Some(body) = code.as_mut() {
                     body.push_str(&text);
@@ -161,7 +201,9 @@ pub fn to_terminal(markdown: &str, regions: &BTreeMap<String, Region>) -> String
                     out.push_str(&text);
                 }
             }
-            Event::SoftBreak | Event::HardBreak => out.push(if heading.is_some() { ' ' } else { '\n' }),
+            Event::SoftBreak | Event::HardBreak => {
+                out.push(if heading.is_some() { ' ' } else { '\n' })
+            }
             _ => {}
         }
     }
@@ -178,10 +220,17 @@ mod tests {
 
     #[test]
     fn raw_html_and_script_links_are_neutralised() {
-        let html = to_html("<script>alert(1)</script>\n\n[x](javascript:alert(1)) [ok](https://a.test)", &no_regions());
+        let html = to_html(
+            "<script>alert(1)</script>\n\n[x](javascript:alert(1)) [ok](https://a.test)",
+            &no_regions(),
+        );
         assert!(!html.contains("<script>"), "{html}");
         assert!(html.contains("&lt;script&gt;"), "{html}");
-        assert!(html.contains("<a href=\"#\">x</a>"), "{html}");
+        assert!(
+            html.contains("<p>x <a href"),
+            "the unsafe link is text only: {html}"
+        );
+        assert!(!html.contains("javascript"), "{html}");
         assert!(html.contains("<a href=\"https://a.test\">ok</a>"), "{html}");
     }
 
@@ -190,16 +239,26 @@ mod tests {
         let mut regions = no_regions();
         regions.insert(
             "hello".into(),
-            Region { file: "crates/sandbox/src/hello.rs".into(), first_line: 7, code: "fn hello() {}\n".into() },
+            Region {
+                file: "crates/sandbox/src/hello.rs".into(),
+                first_line: 7,
+                code: "fn hello() {}\n".into(),
+            },
         );
         let html = to_html("```rust region=hello\n```\n", &regions);
-        assert!(html.contains("data-file=\"crates/sandbox/src/hello.rs\" data-first-line=\"7\""), "{html}");
+        assert!(
+            html.contains("data-file=\"crates/sandbox/src/hello.rs\" data-first-line=\"7\""),
+            "{html}"
+        );
         assert!(html.contains("hl-entity hl-name hl-function"), "{html}");
     }
 
     #[test]
     fn terminal_text_bullets_lists_and_indents_code() {
-        let text = to_terminal("Intro.\n\n- one\n- two\n\n```js\nlet a = 1;\n```\n", &no_regions());
+        let text = to_terminal(
+            "Intro.\n\n- one\n- two\n\n```js\nlet a = 1;\n```\n",
+            &no_regions(),
+        );
         assert_eq!(text, "Intro.\n\n- one\n- two\n\n    let a = 1;\n");
     }
 }

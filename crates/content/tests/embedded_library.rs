@@ -20,9 +20,19 @@ fn all_33_topics_load_in_id_order() {
 fn every_topic_is_complete_with_all_six_study_sections() {
     let library = embedded();
     for topic in library.topics() {
-        assert_eq!(topic.front.status, Status::Complete, "{} is still an outline", topic.file);
+        assert_eq!(
+            topic.front.status,
+            Status::Complete,
+            "{} is still an outline",
+            topic.file
+        );
         for kind in SectionKind::required_for(Status::Complete) {
-            assert!(topic.section(*kind).is_some(), "{} lacks {:?}", topic.file, kind.heading());
+            assert!(
+                topic.section(*kind).is_some(),
+                "{} lacks {:?}",
+                topic.file,
+                kind.heading()
+            );
         }
     }
 }

@@ -9,7 +9,10 @@ use dojo_content::http_file::HttpRequest;
 use dojo_content::{Library, SectionKind, Topic};
 
 use crate::selection::TopicSelection;
-use crate::try_it::{RequestBlock, request_blocks, substitute};
+use crate::try_it::{
+    RequestBlock, TOKEN_PLACEHOLDER, TOKEN_VARIABLE, is_tooling, request_blocks, substitute,
+    with_launch_token,
+};
 use crate::{Error, Result};
 
 /// One exported file.
@@ -42,7 +45,7 @@ pub fn http_file_per_topic(
             .iter()
             .flat_map(|block| block.file.variables.clone())
             .collect();
-        write_variables(&mut text, base_url, &variables);
+        write_variables(&mut text, base_url, &variables, uses_tooling(&blocks));
         write_topic(&mut text, topic, &blocks, &BTreeMap::new(), false);
         files.push(HttpExportFile {
             file_name: topic.file.replace(".md", ".http"),
@@ -92,7 +95,8 @@ pub fn http_single_file(
         }
     }
     let mut text = file_header("Backend Dojo: the requests of every topic");
-    write_variables(&mut text, base_url, &variables);
+    let needs_token = parsed.iter().any(|(_, blocks)| uses_tooling(blocks));
+    write_variables(&mut text, base_url, &variables, needs_token);
     let mut used_names = BTreeSet::new();
     for (topic, blocks) in &parsed {
         let names: BTreeSet<String> = blocks
@@ -133,8 +137,24 @@ fn file_header(title: &str) -> String {
     text
 }
 
-fn write_variables(text: &mut String, base_url: &str, variables: &[(String, String)]) {
+/// Whether any request goes to the sandbox's `/_dojo/` tooling.
+fn uses_tooling(blocks: &[RequestBlock]) -> bool {
+    blocks
+        .iter()
+        .flat_map(|block| &block.file.requests)
+        .any(is_tooling)
+}
+
+fn write_variables(
+    text: &mut String,
+    base_url: &str,
+    variables: &[(String, String)],
+    needs_token: bool,
+) {
     let _ = writeln!(text, "@baseUrl = {}", base_url.trim_end_matches('/'));
+    if needs_token {
+        let _ = writeln!(text, "@{TOKEN_VARIABLE} = {TOKEN_PLACEHOLDER}");
+    }
     for (name, value) in variables.iter().filter(|(name, _)| name != "baseUrl") {
         let _ = writeln!(text, "@{name} = {value}");
     }
@@ -171,7 +191,7 @@ fn write_topic(
             text.push('\n');
         }
         for request in &block.file.requests {
-            write_request(text, &renamed(request, renames));
+            write_request(text, &with_launch_token(&renamed(request, renames)));
         }
     }
 }

@@ -17,7 +17,10 @@ use crate::Result;
 use crate::dot_http::no_requests;
 use crate::markdown::without_fences;
 use crate::selection::TopicSelection;
-use crate::try_it::{Capture, RequestBlock, captures_in, request_blocks, substitute};
+use crate::try_it::{
+    Capture, RequestBlock, TOKEN_VARIABLE, captures_in, request_blocks, substitute,
+    with_launch_token,
+};
 
 /// The collection's file name.
 pub const COLLECTION_FILE_NAME: &str = "backend-dojo.postman_collection.json";
@@ -62,6 +65,13 @@ pub fn postman_collection(
         "type": "string",
         "description": "Where the sandbox listens; the environment file sets it too.",
     })];
+    variables.push(json!({
+        "key": TOKEN_VARIABLE,
+        "value": "",
+        "type": "string",
+        "description": "The sandbox's tooling token, which `dojo sandbox` prints at start; \
+            requests to /_dojo/ send it as X-Dojo-Token. The environment file sets it too.",
+    }));
     variables.extend(captured.iter().map(|capture: &Capture| {
         json!({
             "key": capture.variable(),
@@ -98,6 +108,11 @@ pub fn postman_environment(base_url: &str) -> Value {
             "key": "baseUrl",
             "value": base_url.trim_end_matches('/'),
             "type": "default",
+            "enabled": true,
+        }, {
+            "key": TOKEN_VARIABLE,
+            "value": "",
+            "type": "secret",
             "enabled": true,
         }],
         "_postman_variable_scope": "environment",
@@ -203,6 +218,7 @@ fn request_item(
     definitions: &[(String, String)],
     wanted: &BTreeMap<String, BTreeSet<Capture>>,
 ) -> Value {
+    let request = &with_launch_token(request);
     let url = for_postman(&request.url, definitions);
     let name = request
         .title

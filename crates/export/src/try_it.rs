@@ -1,7 +1,7 @@
 //! The requests a topic lets the learner fire: the `http` blocks of its "Try it" and
 //! "Break it" sections, parsed by the content crate's `.http` parser.
 
-use dojo_content::http_file::{self, HttpFile};
+use dojo_content::http_file::{self, HttpFile, HttpRequest};
 use dojo_content::{SectionKind, Topic};
 
 use crate::{Error, Result};
@@ -102,6 +102,38 @@ pub(crate) fn substitute(text: &str, value: &dyn Fn(&str) -> Option<String>) -> 
     }
     out.push_str(rest);
     out
+}
+
+/// The variable that holds the sandbox's launch token in exported requests.
+pub(crate) const TOKEN_VARIABLE: &str = "dojoToken";
+/// What an exported file holds until the learner pastes the token `dojo sandbox` printed.
+pub(crate) const TOKEN_PLACEHOLDER: &str = "paste-the-tooling-token-dojo-sandbox-prints";
+/// The header `/_dojo/` tooling wants the launch token in.
+const TOKEN_HEADER: &str = "X-Dojo-Token";
+
+/// Whether the request goes to the sandbox's `/_dojo/` tooling.
+pub(crate) fn is_tooling(request: &HttpRequest) -> bool {
+    request
+        .url
+        .strip_prefix("{{baseUrl}}")
+        .is_some_and(|path| path.starts_with("/_dojo/"))
+}
+
+/// The request as an API client must send it: tooling requests carry the launch token
+/// (`dojo sandbox` prints it), which the app adds by itself.
+pub(crate) fn with_launch_token(request: &HttpRequest) -> HttpRequest {
+    let mut request = request.clone();
+    if is_tooling(&request)
+        && !request
+            .headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case(TOKEN_HEADER))
+    {
+        request
+            .headers
+            .push((TOKEN_HEADER.to_owned(), format!("{{{{{TOKEN_VARIABLE}}}}}")));
+    }
+    request
 }
 
 #[cfg(test)]

@@ -36,12 +36,25 @@ fn topic_requests(topic: &Topic) -> (Vec<HttpRequest>, Vec<(String, String)>) {
     (requests, variables)
 }
 
-/// A request without its position, which naturally differs between files.
+/// A request without its position, which naturally differs between files, and with the
+/// launch token header an API client needs for the sandbox's `/_dojo/` tooling.
 fn comparable(request: &HttpRequest) -> HttpRequest {
+    let mut headers = request.headers.clone();
+    if request.url.starts_with("{{baseUrl}}/_dojo/") {
+        headers.push(("X-Dojo-Token".to_owned(), "{{dojoToken}}".to_owned()));
+    }
     HttpRequest {
         line: 0,
+        headers,
         ..request.clone()
     }
+}
+
+/// Whether any of the requests needs the launch token.
+fn needs_token(requests: &[HttpRequest]) -> bool {
+    requests
+        .iter()
+        .any(|r| r.url.starts_with("{{baseUrl}}/_dojo/"))
 }
 
 #[test]
@@ -70,9 +83,22 @@ fn each_topic_file_reads_back_to_the_same_requests() {
         });
         let (requests, variables) = topic_requests(topic);
         let expected: Vec<HttpRequest> = requests.iter().map(comparable).collect();
-        let found: Vec<HttpRequest> = parsed.requests.iter().map(comparable).collect();
+        let found: Vec<HttpRequest> = parsed
+            .requests
+            .iter()
+            .map(|r| HttpRequest {
+                line: 0,
+                ..r.clone()
+            })
+            .collect();
         assert_eq!(found, expected, "{}", file.file_name);
         let mut expected_variables = vec![("baseUrl".to_owned(), BASE.to_owned())];
+        if needs_token(&requests) {
+            expected_variables.push((
+                "dojoToken".to_owned(),
+                "paste-the-tooling-token-dojo-sandbox-prints".to_owned(),
+            ));
+        }
         expected_variables.extend(variables);
         assert_eq!(parsed.variables, expected_variables, "{}", file.file_name);
     }

@@ -35,6 +35,28 @@ pub struct SandboxConfig {
     pub password_reset_ttl: Duration,
     /// How long a mailed one-time code works.
     pub otp_ttl: Duration,
+    /// Google sign-in (topic 7): the built-in mock provider unless a real client is set.
+    pub google: crate::features::google_oauth::GoogleOAuthConfig,
+    /// Signing secret of the webhook receiver (topic 23), `whsec_...`; random per sandbox.
+    pub webhook_secret: String,
+    /// Signing secret of the shop's payment webhook (topic 33); random per sandbox.
+    pub payment_webhook_secret: String,
+    /// How far a webhook's signed timestamp may be from now before it is refused.
+    pub webhook_tolerance: Duration,
+    /// The token `/_dojo/` tooling requires in `X-Dojo-Token`: random per launch, known
+    /// only to the app and the CLI that started the sandbox.
+    pub tooling_token: String,
+    /// Host names answered besides `localhost` and IP addresses (`--allow-host`).
+    pub allowed_hosts: Vec<String>,
+    /// The data suite's SQLite file (topics 8-13, 26, 28); `None`: a private database in
+    /// memory, fresh for every sandbox.
+    pub data_path: Option<std::path::PathBuf>,
+    /// A MongoDB connection string: the data suite stores in MongoDB instead of SQLite.
+    pub mongodb_uri: Option<String>,
+    /// How many generated posts the data suite holds (topic 10's large data set).
+    pub seed_posts: u64,
+    /// How long a soft-deleted account stays restorable before a purge removes it (topic 13).
+    pub soft_delete_retention: Duration,
 }
 
 impl Default for SandboxConfig {
@@ -58,8 +80,24 @@ impl Default for SandboxConfig {
             mail_resend_cooldown: Duration::from_secs(60),
             password_reset_ttl: Duration::from_secs(30 * 60),
             otp_ttl: Duration::from_secs(5 * 60),
+            google: Default::default(),
+            webhook_secret: format!("whsec_{}", crate::features::secrets::random_token()),
+            payment_webhook_secret: format!("whsec_{}", crate::features::secrets::random_token()),
+            webhook_tolerance: Duration::from_secs(5 * 60),
+            tooling_token: random_token(),
+            allowed_hosts: Vec::new(),
+            data_path: None,
+            mongodb_uri: None,
+            seed_posts: dojo_storage::seed::POST_COUNT,
+            soft_delete_retention: Duration::from_secs(30 * 24 * 60 * 60),
         }
     }
+}
+
+/// A launch token: 32 random bytes, URL-safe base64.
+pub fn random_token() -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_secret())
 }
 
 /// 32 random bytes.

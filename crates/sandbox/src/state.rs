@@ -10,17 +10,28 @@ use tracing::Dispatch;
 use tracing_subscriber::layer::SubscriberExt as _;
 
 use crate::config::SandboxConfig;
+use crate::features::chat::ChatStore;
+use crate::features::data_suite::DataSuite;
 use crate::features::email_verification::SignupStore;
+use crate::features::file_upload::disk::FileStore;
+use crate::features::google_oauth::GoogleLogins;
+use crate::features::image_upload::ImageStore;
 use crate::features::logger::AccessLog;
 use crate::features::mailbox::Mailbox;
+use crate::features::mock_google::MockGoogle;
+use crate::features::object_store::ObjectStore;
 use crate::features::otp::OtpStore;
 use crate::features::password_reset::ResetTokens;
+use crate::features::payment_provider::MockProvider;
+use crate::features::payments::Shop;
 use crate::features::rate_limit::RateLimiter;
 use crate::features::rbac::Profiles;
+use crate::features::realtime::SocketIoShutdown;
 use crate::features::refresh_tokens::RefreshStore;
 use crate::features::session_store::{SessionStore, SqliteSessionStore};
 use crate::features::user_events::UserEvents;
 use crate::features::users::UserStore;
+use crate::features::webhooks::WebhookInbox;
 use crate::switches::Switches;
 use crate::trace::TraceStore;
 use crate::trace::collector::Collector;
@@ -55,6 +66,28 @@ pub struct SharedState {
     pub otp: Arc<OtpStore>,
     /// Events for one user (replies, payments), pushed over Socket.IO (topic 24).
     pub user_events: Arc<UserEvents>,
+    /// The data suite's storage, seeded on first use (topics 8-13, 26, 28).
+    pub data: Arc<DataSuite>,
+    /// Google sign-in attempts and linked identities (topic 7).
+    pub google_logins: Arc<GoogleLogins>,
+    /// The built-in mock Google provider: its key, codes and tokens (topic 7).
+    pub mock_google: Arc<MockGoogle>,
+    /// Events taken by the webhook receiver (topic 23).
+    pub webhooks: Arc<WebhookInbox>,
+    /// The shop's orders (topic 33).
+    pub shop: Arc<Shop>,
+    /// The built-in mock payment provider's intents and events (topic 33).
+    pub payment_provider: Arc<MockProvider>,
+    /// Chat messages, in SQLite (topic 25).
+    pub chat: Arc<ChatStore>,
+    /// Closes the Socket.IO sessions when the sandbox stops (topics 24, 25).
+    pub socket_io_shutdown: Arc<SocketIoShutdown>,
+    /// The mock object store and its URL signing key (topic 21).
+    pub object_store: Arc<ObjectStore>,
+    /// Published images and open direct-upload tickets (topic 21).
+    pub images: Arc<ImageStore>,
+    /// The upload directory and the files in it (topic 22).
+    pub files: Arc<FileStore>,
     /// Routes this sandbox's `tracing` events to its own trace store.
     pub dispatch: Dispatch,
     /// The access token key, prepared once from `config.jwt_secret`.
@@ -95,6 +128,9 @@ impl AppState {
                 config.rate_limit_per_second,
             )),
             jwt_key: JwtKey(DecodingKey::from_secret(&config.jwt_secret)),
+            google_logins: Arc::new(GoogleLogins::default()),
+            mock_google: Arc::new(MockGoogle::new(config.google.mock_code_ttl)),
+            data: Arc::new(DataSuite::new(&config)),
             config: Arc::new(config),
             switches: Arc::new(Switches::default()),
             traces,
@@ -108,6 +144,14 @@ impl AppState {
             reset_tokens: Arc::new(ResetTokens::default()),
             otp: Arc::new(OtpStore::default()),
             user_events: Arc::new(UserEvents::default()),
+            webhooks: Arc::new(WebhookInbox::default()),
+            shop: Arc::new(Shop::default()),
+            payment_provider: Arc::new(MockProvider::default()),
+            chat: Arc::new(ChatStore::seeded()),
+            socket_io_shutdown: Arc::default(),
+            object_store: Arc::new(ObjectStore::default()),
+            images: Arc::new(ImageStore::default()),
+            files: Arc::new(FileStore::default()),
             dispatch: Dispatch::new(subscriber),
         };
         AppState {

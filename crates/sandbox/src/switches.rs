@@ -15,10 +15,21 @@ pub enum Switch {
     SessionKeepPreLoginId,
     RbacTrustRoleClaim,
     RefreshNoRotation,
+    GoogleSkipStateCheck,
+    GoogleLinkUnverifiedEmail,
+    WebhookSkipSignature,
+    WebhookSkipTimestamp,
+    PaymentsPaidOnReturn,
+    RealtimeTrustClientUser,
+    ChatNoFloodLimit,
+    UploadTrustDeclaredType,
+    UploadTrustClientFilename,
+    QueryRawObject,
+    NotificationsNoOwnership,
 }
 
 impl Switch {
-    pub const ALL: [Switch; 7] = [
+    pub const ALL: [Switch; 18] = [
         Switch::JwtAcceptUnsigned,
         Switch::JwtSkipExpiry,
         Switch::CorsReflectAnyOrigin,
@@ -26,6 +37,17 @@ impl Switch {
         Switch::SessionKeepPreLoginId,
         Switch::RbacTrustRoleClaim,
         Switch::RefreshNoRotation,
+        Switch::GoogleSkipStateCheck,
+        Switch::GoogleLinkUnverifiedEmail,
+        Switch::WebhookSkipSignature,
+        Switch::WebhookSkipTimestamp,
+        Switch::PaymentsPaidOnReturn,
+        Switch::RealtimeTrustClientUser,
+        Switch::ChatNoFloodLimit,
+        Switch::UploadTrustDeclaredType,
+        Switch::UploadTrustClientFilename,
+        Switch::QueryRawObject,
+        Switch::NotificationsNoOwnership,
     ];
 
     pub fn name(self) -> &'static str {
@@ -37,6 +59,17 @@ impl Switch {
             Switch::SessionKeepPreLoginId => "session-keep-pre-login-id",
             Switch::RbacTrustRoleClaim => "rbac-trust-role-claim",
             Switch::RefreshNoRotation => "refresh-no-rotation",
+            Switch::GoogleSkipStateCheck => "google-skip-state-check",
+            Switch::GoogleLinkUnverifiedEmail => "google-link-unverified-email",
+            Switch::WebhookSkipSignature => "webhook-skip-signature",
+            Switch::WebhookSkipTimestamp => "webhook-skip-timestamp",
+            Switch::PaymentsPaidOnReturn => "payments-paid-on-return",
+            Switch::RealtimeTrustClientUser => "realtime-trust-client-user",
+            Switch::ChatNoFloodLimit => "chat-no-flood-limit",
+            Switch::UploadTrustDeclaredType => "upload-trust-declared-type",
+            Switch::UploadTrustClientFilename => "upload-trust-client-filename",
+            Switch::QueryRawObject => "query-raw-object",
+            Switch::NotificationsNoOwnership => "notifications-no-ownership",
         }
     }
 
@@ -48,6 +81,15 @@ impl Switch {
             Switch::SessionKeepPreLoginId => 2,
             Switch::RbacTrustRoleClaim => 3,
             Switch::RefreshNoRotation => 5,
+            Switch::GoogleSkipStateCheck | Switch::GoogleLinkUnverifiedEmail => 7,
+            Switch::WebhookSkipSignature | Switch::WebhookSkipTimestamp => 23,
+            Switch::PaymentsPaidOnReturn => 33,
+            Switch::RealtimeTrustClientUser => 24,
+            Switch::ChatNoFloodLimit => 25,
+            Switch::UploadTrustDeclaredType => 21,
+            Switch::UploadTrustClientFilename => 22,
+            Switch::QueryRawObject => 11,
+            Switch::NotificationsNoOwnership => 26,
         }
     }
 
@@ -78,6 +120,61 @@ impl Switch {
             Switch::RefreshNoRotation => {
                 "Refresh tokens are not rotated: the same token keeps working, so a stolen one \
                  replays for its whole lifetime and reuse is never detected."
+            }
+            Switch::GoogleSkipStateCheck => {
+                "The Google callback finds the sign-in by the `state` in the URL instead of \
+                 checking it against this browser's attempt, so an attacker can send a victim \
+                 the callback link of the attacker's own sign-in and the victim ends up signed \
+                 in to the attacker's account (login CSRF)."
+            }
+            Switch::GoogleLinkUnverifiedEmail => {
+                "Google sign-in links an identity to the account with the same address even \
+                 when Google has not verified that address, so anyone who opens a Google \
+                 account claiming a user's address takes over that user's account."
+            }
+            Switch::WebhookSkipSignature => {
+                "The webhook receiver stops reading the Dojo-Signature header, so anyone who \
+                 finds the URL can post a forged event (an invoice paid, an order refunded) \
+                 and it is acted on."
+            }
+            Switch::WebhookSkipTimestamp => {
+                "The webhook receiver ignores how old the signed timestamp is, so a delivery \
+                 captured once (from a log or a proxy) can be replayed whenever its event id \
+                 is no longer remembered."
+            }
+            Switch::PaymentsPaidOnReturn => {
+                "The shop marks an order paid when the browser comes back from the payment \
+                 page, without the provider's webhook, so anyone can call that route and take \
+                 the goods without paying."
+            }
+            Switch::RealtimeTrustClientUser => {
+                "The Socket.IO handshake takes the user id from the client's `auth` payload \
+                 instead of the verified token, so any signed-in user can join another user's \
+                 room and read their notifications."
+            }
+            Switch::UploadTrustDeclaredType => {
+                "Image uploads take their type from the client's Content-Type or file name and \
+                 are stored as sent, undecoded, so an SVG or HTML file with a script is accepted \
+                 as an \"image\" and served back with its own type (stored XSS)."
+            }
+            Switch::UploadTrustClientFilename => {
+                "File uploads are written under the client's file name, so `../` climbs out of \
+                 the upload directory and one upload overwrites another; the sandbox writes \
+                 such files only inside a victim folder of its own temp dir."
+            }
+            Switch::ChatNoFloodLimit => {
+                "Chat sockets have no message limit, so one client can flood a room and the \
+                 database with as many messages as it can send."
+            }
+            Switch::QueryRawObject => {
+                "The login and the account search hand the client's JSON object to the query as \
+                 it came, like `User.findOne(req.body)`: an operator object such as \
+                 `{\"password\": {\"$ne\": null}}` stands in for the password and logs in \
+                 without one, and filters may read fields that were never public."
+            }
+            Switch::NotificationsNoOwnership => {
+                "Reading a notification or marking it read no longer checks whose it is \
+                 (IDOR): any signed-in user reads another's notifications by changing the id."
             }
         }
     }

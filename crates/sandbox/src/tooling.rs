@@ -25,7 +25,8 @@ use crate::state::AppState;
 use crate::switches::{Switch, SwitchView};
 use crate::trace::{Trace, TraceSummary};
 
-pub fn router() -> Router<AppState> {
+/// The tooling routes, each behind the launch token check.
+pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/_dojo/traces", get(recent_traces))
         .route("/_dojo/traces/{id}", get(trace))
@@ -36,6 +37,10 @@ pub fn router() -> Router<AppState> {
         .route("/_dojo/topics/{id}/reset", post(reset_topic))
         .route("/_dojo/mailbox", get(mailbox))
         .route("/_dojo/mailbox/{id}", get(mail))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::launch_guard::require_tooling_token,
+        ))
 }
 
 #[derive(Debug, Deserialize)]

@@ -624,7 +624,18 @@ async fn switches_start_off_and_describe_their_hole() {
             "logs-unredacted",
             "session-keep-pre-login-id",
             "rbac-trust-role-claim",
-            "refresh-no-rotation"
+            "refresh-no-rotation",
+            "google-skip-state-check",
+            "google-link-unverified-email",
+            "webhook-skip-signature",
+            "webhook-skip-timestamp",
+            "payments-paid-on-return",
+            "realtime-trust-client-user",
+            "chat-no-flood-limit",
+            "upload-trust-declared-type",
+            "upload-trust-client-filename",
+            "query-raw-object",
+            "notifications-no-ownership"
         ]
     );
     for switch in list {

@@ -265,7 +265,17 @@ async fn protected_operations_declare_the_bearer_scheme_and_only_they() {
     }
     assert_eq!(
         protected,
-        ["/api/v1/admin/users", "/api/v1/me", "/api/v1/session/me"]
+        [
+            "/api/v1/accounts/trash",
+            "/api/v1/admin/users",
+            "/api/v1/chat/rooms/{room}/messages",
+            "/api/v1/me",
+            "/api/v1/notifications",
+            "/api/v1/notifications/unread-count",
+            "/api/v1/notifications/{id}",
+            "/api/v1/session/me",
+            "/api/v1/shop/orders/{id}"
+        ]
     );
 }
 

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{ADA, DEADLINE, PASSWORD, config};
-use dojo_sandbox::{Sandbox, SandboxConfig};
+use dojo_sandbox::{Sandbox, SandboxConfig, TOOLING_TOKEN_HEADER};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio::time::{Instant, timeout};
@@ -111,6 +111,7 @@ async fn trace_is_readable_over_http() {
 
     let trace: Value = client
         .get(format!("{base}/_dojo/traces/{id}"))
+        .header(TOOLING_TOKEN_HEADER, &sandbox.state.config.tooling_token)
         .send()
         .await
         .expect("the trace answers")
@@ -190,6 +191,7 @@ async fn event_stream_delivers_a_trace_for_each_request() {
 
     let mut stream = streaming
         .get(format!("{base}/_dojo/events"))
+        .header(TOOLING_TOKEN_HEADER, &sandbox.state.config.tooling_token)
         .send()
         .await
         .expect("the stream opens");

@@ -13,6 +13,9 @@
 //!   `migrations` keeps the schema;
 //! - [`catalog`]: the topic catalogue and [`Study::sync_library`];
 //! - [`progress`]: topic states, drill results and the daily plan;
+//! - [`profile`]: the learner's choices from the first run and Settings (stack focus,
+//!   interview date, daily time budget, code font), and [`daily_plan`]: today's plan
+//!   sized to them;
 //! - [`notes`]: one Markdown note per topic;
 //! - [`search`]: FTS5 search over topic text and notes;
 //! - [`cards`] (storage and sync) with `generate` (cards from topic text) and [`schedule`]
@@ -27,6 +30,7 @@
 
 pub mod cards;
 pub mod catalog;
+pub mod daily_plan;
 pub mod db;
 pub mod error;
 mod generate;
@@ -34,6 +38,7 @@ pub mod interviews;
 mod material;
 mod migrations;
 pub mod notes;
+pub mod profile;
 pub mod progress;
 pub mod rubric;
 pub mod schedule;
@@ -43,6 +48,7 @@ pub mod transfer;
 
 pub use cards::{CardKind, CardSyncReport, CardView};
 pub use catalog::LibrarySyncReport;
+pub use daily_plan::{DailyPlan, PlanItem, PlanItemKind};
 pub use db::{DATA_DIR_ENV, Study, UnixSeconds};
 pub use error::{Error, Result};
 pub use interviews::{
@@ -51,6 +57,7 @@ pub use interviews::{
     TimerView, TopicToReview,
 };
 pub use notes::NoteView;
+pub use profile::{CivilDate, CodeFont, FirstRun, Profile, ProfileChoices, StackFocus};
 pub use progress::{PlanStep, ProgressView, StudyPlan, TopicState};
 pub use rubric::{
     InterviewPreset, PresetView, RubricCriterion, RubricCriterionView, RubricLevel,

@@ -133,6 +133,20 @@ const MIGRATIONS: &[&str] = &[
             REFERENCES interview_questions (interview_id, position) ON DELETE CASCADE
     );
     "#,
+    // 2: the learner's profile from the first run and Settings: which implementation to
+    // show first, the interview date, the daily time budget and the code font. One row.
+    r#"
+    CREATE TABLE profile (
+        id              INTEGER PRIMARY KEY CHECK (id = 1),
+        first_run       TEXT NOT NULL CHECK (first_run IN ('pending', 'done', 'skipped')),
+        stack_first     TEXT NOT NULL CHECK (stack_first IN ('express', 'rust')),
+        interview_date  TEXT CHECK (interview_date IS NULL OR interview_date GLOB
+                            '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+        daily_minutes   INTEGER NOT NULL CHECK (daily_minutes BETWEEN 10 AND 480),
+        code_font       TEXT NOT NULL,
+        updated_at      INTEGER NOT NULL
+    );
+    "#,
 ];
 
 /// The schema version this build writes.

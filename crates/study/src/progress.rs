@@ -243,7 +243,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<ProgressView> {
 
 /// How far along a topic is, for ordering: not started < learning (by drill pass rate)
 /// < confident.
-fn advancement(topic: &ProgressView) -> f64 {
+pub(crate) fn advancement(topic: &ProgressView) -> f64 {
     match topic.state {
         TopicState::NotStarted => 0.0,
         TopicState::Learning => 1.0 + drill_pass_rate(topic).unwrap_or(0.0),

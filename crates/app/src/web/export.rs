@@ -21,12 +21,18 @@ pub(super) fn routes() -> Router<Dojo> {
         .route("/api/export/jobs/{id}/preview.png", get(preview))
 }
 
-async fn start(State(dojo): State<Dojo>, body: Result<Json<ExportRequest>, JsonRejection>) -> Result<Json<ExportJob>, Response> {
+async fn start(
+    State(dojo): State<Dojo>,
+    body: Result<Json<ExportRequest>, JsonRejection>,
+) -> Result<Json<ExportJob>, Response> {
     let request = json_body(body, "Bad export request")?;
     Ok(Json(dojo.start_export(&request)?))
 }
 
-async fn job(State(dojo): State<Dojo>, UrlPath(id): UrlPath<u32>) -> Result<Json<ExportJob>, Error> {
+async fn job(
+    State(dojo): State<Dojo>,
+    UrlPath(id): UrlPath<u32>,
+) -> Result<Json<ExportJob>, Error> {
     dojo.export_job(id).map(Json)
 }
 
@@ -35,7 +41,16 @@ async fn file(State(dojo): State<Dojo>, UrlPath(id): UrlPath<u32>) -> Result<Res
     let (job, pdf) = dojo.export_pdf(id)?;
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", job.file_name))
         .unwrap_or_else(|_| HeaderValue::from_static("attachment"));
-    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf")), (header::CONTENT_DISPOSITION, disposition)], pdf)
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/pdf"),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        pdf,
+    )
         .into_response())
 }
 

@@ -43,7 +43,10 @@ async fn backup(State(dojo): State<Dojo>) -> Result<Response, Error> {
     let json = dojo.study_backup()?;
     let headers = [
         (header::CONTENT_TYPE, "application/json"),
-        (header::CONTENT_DISPOSITION, "attachment; filename=\"backend-dojo-study.json\""),
+        (
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"backend-dojo-study.json\"",
+        ),
     ];
     Ok((headers, json).into_response())
 }
@@ -53,7 +56,10 @@ async fn restore(State(dojo): State<Dojo>, body: String) -> Result<Json<RestoreS
     dojo.study_restore(&body).map(Json)
 }
 
-async fn reset(State(dojo): State<Dojo>, body: Result<Json<ResetRequest>, JsonRejection>) -> Result<Json<RestoreSummary>, Response> {
+async fn reset(
+    State(dojo): State<Dojo>,
+    body: Result<Json<ResetRequest>, JsonRejection>,
+) -> Result<Json<RestoreSummary>, Response> {
     let request = json_body(body, "Bad reset request")?;
     Ok(Json(dojo.study_reset(&request)?))
 }
@@ -82,7 +88,10 @@ async fn dashboard(State(dojo): State<Dojo>) -> Result<Json<DashboardView>, Erro
     dojo.dashboard().map(Json)
 }
 
-async fn topic_opened(State(dojo): State<Dojo>, UrlPath(key): UrlPath<String>) -> Result<Json<ProgressView>, Error> {
+async fn topic_opened(
+    State(dojo): State<Dojo>,
+    UrlPath(key): UrlPath<String>,
+) -> Result<Json<ProgressView>, Error> {
     dojo.topic_opened(&key).map(Json)
 }
 
@@ -95,7 +104,10 @@ async fn set_state(
     Ok(Json(dojo.set_topic_state(&key, body.state)?))
 }
 
-async fn note(State(dojo): State<Dojo>, UrlPath(key): UrlPath<String>) -> Result<Json<NoteView>, Error> {
+async fn note(
+    State(dojo): State<Dojo>,
+    UrlPath(key): UrlPath<String>,
+) -> Result<Json<NoteView>, Error> {
     dojo.note(&key).map(Json)
 }
 
@@ -113,7 +125,11 @@ async fn search(
     query: Result<Query<SearchQuery>, QueryRejection>,
 ) -> Result<Json<Vec<SearchResult>>, Response> {
     let Query(query) = query.map_err(|rejection| {
-        super::problem(axum::http::StatusCode::BAD_REQUEST, "Bad search", &rejection.body_text())
+        super::problem(
+            axum::http::StatusCode::BAD_REQUEST,
+            "Bad search",
+            &rejection.body_text(),
+        )
     })?;
     Ok(Json(dojo.search(&query.q)?))
 }

@@ -85,12 +85,13 @@ impl LogLine {
 
 // region: log-redaction
 /// Headers that carry credentials, whatever their value.
-const SECRET_HEADERS: [&str; 5] = [
+const SECRET_HEADERS: [&str; 6] = [
     "authorization",
     "proxy-authorization",
     "cookie",
     "set-cookie",
     "x-api-key",
+    "x-dojo-token",
 ];
 
 /// Words that mark a member or parameter name as secret, compared without case and without

@@ -158,7 +158,7 @@ pub async fn check_credentials(
             message: "both are required".into(),
         }]));
     }
-    let found = tokio::task::spawn_blocking(move || {
+    let found = crate::password_work::run(move || {
         users
             .verify_login(&email, &password)
             .map(|u| (u.id, u.role))

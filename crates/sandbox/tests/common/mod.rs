@@ -12,7 +12,7 @@ use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use dojo_sandbox::{AppState, SandboxConfig, app};
+use dojo_sandbox::{AppState, SandboxConfig, TOOLING_TOKEN_HEADER, app};
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
 
@@ -99,7 +99,24 @@ impl Dojo {
         }
     }
 
-    pub(crate) async fn send(&self, request: Request<Body>) -> Reply {
+    /// Sends `request` the way the app does: `/_dojo/` requests carry the launch token
+    /// unless the test set the header itself (or calls [`Dojo::send_untokened`]).
+    pub(crate) async fn send(&self, mut request: Request<Body>) -> Reply {
+        if request.uri().path().starts_with("/_dojo/")
+            && !request.headers().contains_key(TOOLING_TOKEN_HEADER)
+        {
+            let token = self
+                .config
+                .tooling_token
+                .parse()
+                .expect("the token is ASCII");
+            request.headers_mut().insert(TOOLING_TOKEN_HEADER, token);
+        }
+        self.send_untokened(request).await
+    }
+
+    /// Sends `request` exactly as built.
+    pub(crate) async fn send_untokened(&self, request: Request<Body>) -> Reply {
         let response = self
             .app
             .clone()
@@ -370,3 +387,73 @@ pub(crate) fn token_part(token: &str, index: usize) -> Value {
 
 /// How long tests wait for something that should happen at once.
 pub(crate) const DEADLINE: Duration = Duration::from_secs(10);
+
+/// A Socket.IO client over long polling, for the realtime and chat tests.
+pub(crate) mod socketio;
+
+/// A `Dojo-Signature` header for `body`, signed at Unix time `t` with `secret` the way a
+/// webhook sender signs (topics 23 and 33): `t=<t>,v1=<hex HMAC-SHA256 of "{t}.{body}">`.
+/// Written here with the `hmac` crate, apart from the sandbox's own signer.
+pub(crate) fn webhook_signature(secret: &str, t: u64, body: &str) -> String {
+    use hmac::Mac as _;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes())
+        .expect("HMAC takes keys of any length");
+    mac.update(format!("{t}.{body}").as_bytes());
+    let hex: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("t={t},v1={hex}")
+}
+
+/// A sandbox app and its state, for tests that look behind the API: the upload directory
+/// on disk (topic 22), the object store's signer (topic 21).
+pub(crate) fn dojo_with_state(config: SandboxConfig) -> (Dojo, AppState) {
+    let state = AppState::new(config.clone());
+    let dojo = Dojo {
+        app: app(state.clone()),
+        config,
+    };
+    (dojo, state)
+}
+
+/// The boundary of hand-built multipart bodies.
+pub(crate) const BOUNDARY: &str = "dojo-test-boundary-7f3c9a52";
+
+/// One part of a hand-built `multipart/form-data` body.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FormPart<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) file_name: Option<&'a str>,
+    pub(crate) content_type: Option<&'a str>,
+    pub(crate) bytes: &'a [u8],
+}
+
+/// A `multipart/form-data` body, byte for byte as a browser frames it (CRLF line ends).
+pub(crate) fn multipart_body(parts: &[FormPart<'_>]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for part in parts {
+        body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+        let mut disposition = format!("Content-Disposition: form-data; name=\"{}\"", part.name);
+        if let Some(file_name) = part.file_name {
+            disposition.push_str(&format!("; filename=\"{file_name}\""));
+        }
+        body.extend_from_slice(disposition.as_bytes());
+        body.extend_from_slice(b"\r\n");
+        if let Some(content_type) = part.content_type {
+            body.extend_from_slice(format!("Content-Type: {content_type}\r\n").as_bytes());
+        }
+        body.extend_from_slice(b"\r\n");
+        body.extend_from_slice(part.bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+/// The `Content-Type` of a body made by [`multipart_body`].
+pub(crate) fn multipart_type() -> String {
+    format!("multipart/form-data; boundary={BOUNDARY}")
+}
