@@ -9,7 +9,7 @@ mod menu;
 mod window_state;
 
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::Arc;
 
 use dojo_app::console::{ConsoleRequest, ConsoleResponse};
 use dojo_app::sandbox::{SandboxInfo, SandboxOptions};
@@ -25,22 +25,15 @@ use dojo_app::{
     RestoreSummary, StudyInfo,
 };
 use tauri::{
-    AppHandle, Emitter as _, Manager as _, State, WebviewUrl, WebviewWindow, WebviewWindowBuilder,
-    WindowEvent,
+    AppHandle, Emitter as _, Manager as _, State, WebviewUrl, WebviewWindowBuilder, WindowEvent,
 };
 
-use window_state::WindowState;
+use window_state::WindowMemory;
 
 /// The label of the candidate's window; `capabilities/candidate.json` grants it one command.
 const CANDIDATE_WINDOW: &str = "candidate";
 /// The label of the main window, configured in `tauri.conf.json` and created at launch.
 const MAIN_WINDOW: &str = "main";
-
-/// Where the main window's state is saved, and the last state seen of it.
-struct WindowMemory {
-    file: PathBuf,
-    last: Mutex<Option<WindowState>>,
-}
 
 #[tauri::command]
 fn topic_index(dojo: State<'_, Dojo>) -> TopicIndex {
@@ -117,7 +110,12 @@ fn dashboard(dojo: State<'_, Dojo>) -> Result<DashboardView, Problem> {
 }
 
 #[tauri::command]
-fn topic_opened(dojo: State<'_, Dojo>, key: String) -> Result<ProgressView, Problem> {
+fn topic_opened(
+    dojo: State<'_, Dojo>,
+    window: State<'_, Arc<WindowMemory>>,
+    key: String,
+) -> Result<ProgressView, Problem> {
+    window.topic_opened(&key);
     dojo.topic_opened(&key).map_err(|error| error.problem())
 }
 
@@ -493,45 +491,16 @@ fn open_main_window(app: &tauri::App, dojo: &Dojo) -> Result<(), Box<dyn std::er
     let window = WebviewWindowBuilder::from_config(app.handle(), &config)?
         .menu(menu::build(app.handle())?)
         .build()?;
-    app.manage(WindowMemory {
-        file,
-        last: Mutex::new(remembered),
-    });
-    let handle = app.handle().clone();
+    let memory = WindowMemory::new(file, remembered);
+    memory.observe(&window);
+    app.manage(Arc::clone(&memory));
     let watched = window.clone();
     window.on_window_event(move |event| match event {
-        WindowEvent::Moved(_) | WindowEvent::Resized(_) => {
-            let memory = handle.state::<WindowMemory>();
-            let mut last = memory.last.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(state) = window_state::capture(&watched, last.as_ref()) {
-                *last = Some(state);
-            }
-        }
-        // A close from the window manager asks first; a window torn down some other
-        // way (the session ending, a test driver) is only seen as destroyed.
-        WindowEvent::CloseRequested { .. } | WindowEvent::Destroyed => {
-            remember(&handle, &watched);
-        }
+        WindowEvent::Moved(_) | WindowEvent::Resized(_) => memory.observe(&watched),
+        WindowEvent::CloseRequested { .. } => memory.save_now(&watched),
         _ => {}
     });
     Ok(())
-}
-
-/// Saves the main window's size, position and screen for the next launch.
-fn remember(app: &AppHandle, window: &WebviewWindow) {
-    let memory = app.state::<WindowMemory>();
-    let mut last = memory.last.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(state) = window_state::capture(window, last.as_ref()) {
-        *last = Some(state);
-    }
-    if let Some(state) = last.as_ref()
-        && let Err(error) = window_state::save(&memory.file, state)
-    {
-        eprintln!(
-            "backend dojo: could not save the window to {}: {error}",
-            memory.file.display()
-        );
-    }
 }
 
 fn main() {
@@ -549,7 +518,7 @@ fn main() {
             let id = event.id().as_ref();
             if id == menu::QUIT {
                 if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
-                    remember(app, &window);
+                    app.state::<Arc<WindowMemory>>().save_now(&window);
                 }
                 app.exit(0);
             } else {

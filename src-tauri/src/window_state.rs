@@ -4,6 +4,9 @@
 //! remembered screen.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tauri::utils::config::WindowConfig;
@@ -27,6 +30,89 @@ pub(crate) struct WindowState {
     pub(crate) maximized: bool,
     /// The app route shown, e.g. `/topic/rate-limiting`; `None` for the dashboard.
     pub(crate) route: Option<String>,
+}
+
+/// How long after a change the state is written, so a drag writes once, not per pixel.
+const SAVE_DELAY: Duration = Duration::from_millis(400);
+
+/// The main window's state file and the newest state seen of it. Each change (a move, a
+/// resize, a topic opened) is written shortly after, so even an app that is killed
+/// reopens where it was; closing or quitting writes at once.
+#[derive(Debug)]
+pub(crate) struct WindowMemory {
+    file: PathBuf,
+    last: Mutex<Option<WindowState>>,
+    save_pending: AtomicBool,
+}
+
+impl WindowMemory {
+    pub(crate) fn new(file: PathBuf, remembered: Option<WindowState>) -> Arc<WindowMemory> {
+        Arc::new(WindowMemory {
+            file,
+            last: Mutex::new(remembered),
+            save_pending: AtomicBool::new(false),
+        })
+    }
+
+    /// Takes the window's current size, position and screen, and saves them soon.
+    pub(crate) fn observe(self: &Arc<Self>, window: &WebviewWindow) {
+        {
+            let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(state) = capture(window, last.as_ref()) {
+                *last = Some(state);
+            }
+        }
+        self.save_soon();
+    }
+
+    /// Notes the topic the learner opened (by id or slug), and saves it soon.
+    pub(crate) fn topic_opened(self: &Arc<Self>, key: &str) {
+        let Some(route) = remembered_route(&format!("/topic/{key}")) else {
+            return;
+        };
+        if let Some(state) = self
+            .last
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_mut()
+        {
+            state.route = Some(route);
+        }
+        self.save_soon();
+    }
+
+    /// Takes the window's state and writes it now (the window is closing).
+    pub(crate) fn save_now(&self, window: &WebviewWindow) {
+        let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(state) = capture(window, last.as_ref()) {
+            *last = Some(state);
+        }
+        self.write(last.as_ref());
+    }
+
+    fn save_soon(self: &Arc<Self>) {
+        if self.save_pending.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let memory = Arc::clone(self);
+        std::thread::spawn(move || {
+            std::thread::sleep(SAVE_DELAY);
+            memory.save_pending.store(false, Ordering::Release);
+            let last = memory.last.lock().unwrap_or_else(PoisonError::into_inner);
+            memory.write(last.as_ref());
+        });
+    }
+
+    fn write(&self, state: Option<&WindowState>) {
+        if let Some(state) = state
+            && let Err(error) = save(&self.file, state)
+        {
+            eprintln!(
+                "backend dojo: could not save the window to {}: {error}",
+                self.file.display()
+            );
+        }
+    }
 }
 
 /// Where the state file lives: beside the study database.

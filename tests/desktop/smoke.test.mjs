@@ -1,7 +1,8 @@
 // Backend Dojo's desktop app in a real window: the Tauri binary runs under its own Xvfb
 // display and is driven through tauri-driver (WebKitWebDriver underneath), the way a
 // learner would use it: the window opens, all 33 topics are listed, a topic opens with
-// highlighted code, and a mock interview opens the candidate's view as a second window.
+// highlighted code, a mock interview opens the candidate's view as a second window, and
+// the app reopens with the same window size and the last topic it showed.
 //
 //   DOJO_DESKTOP_BIN  the desktop binary (default ~/.cache/backend-dojo/target/debug/backend-dojo)
 //   TAURI_DRIVER      tauri-driver (default ~/.cache/backend-dojo/tools/bin/tauri-driver)
@@ -10,7 +11,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { homedir, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -27,6 +28,7 @@ const WAIT_MS = 30_000;
 let display;
 let driver;
 let browser;
+let driverPort;
 // The app's study data goes to a scratch folder, never the learner's own.
 const dataDir = mkdtempSync(join(tmpdir(), "dojo-desktop-test-"));
 
@@ -34,16 +36,21 @@ before(async () => {
   assert.ok(existsSync(APP), `desktop binary not found at ${APP}; run make test`);
   assert.ok(existsSync(TAURI_DRIVER), `tauri-driver not found at ${TAURI_DRIVER}; run make test`);
   display = await startXvfb();
-  const port = await freePort();
+  driverPort = await freePort();
   const nativePort = await freePort();
-  driver = spawn(TAURI_DRIVER, ["--port", String(port), "--native-port", String(nativePort)], {
+  driver = spawn(TAURI_DRIVER, ["--port", String(driverPort), "--native-port", String(nativePort)], {
     env: { ...process.env, DISPLAY: display.name, DOJO_DATA_DIR: dataDir },
     stdio: ["ignore", "inherit", "inherit"],
   });
-  await waitForDriver(port);
-  browser = await remote({
+  await waitForDriver(driverPort);
+  browser = await launchApp();
+});
+
+/** Starts the desktop app in a new WebDriver session. */
+function launchApp() {
+  return remote({
     hostname: "127.0.0.1",
-    port,
+    port: driverPort,
     logLevel: "error",
     capabilities: {
       browserName: "wry",
@@ -51,7 +58,7 @@ before(async () => {
       "tauri:options": { application: APP },
     },
   });
-});
+}
 
 after(async () => {
   await browser?.deleteSession().catch(() => {});
@@ -185,6 +192,37 @@ test("a mock interview opens the candidate's view as a second native window", as
   } finally {
     await browser.switchToWindow(main);
   }
+});
+
+test("the app reopens with the window's size, position and last topic", async () => {
+  await browser.execute(() => {
+    location.hash = "#/topic/17";
+  });
+  await browser.waitUntil(async () => (await browser.$("#topic-title").getText()) === "Rate limiting", {
+    timeout: WAIT_MS,
+    timeoutMsg: "topic 17 did not open",
+  });
+  await browser.setWindowRect(60, 40, 1000, 700);
+  const saved = join(dataDir, "window-state.json");
+  const read = () => (existsSync(saved) ? JSON.parse(readFileSync(saved, "utf8")) : null);
+  // The app writes the file shortly after each change, so even a killed app keeps it.
+  await browser.waitUntil(
+    async () => {
+      const state = read();
+      return state?.width === 1000 && state?.height === 700 && /^\/topic\/(17|rate-limiting)$/.test(state?.route);
+    },
+    { timeout: WAIT_MS, timeoutMsg: "window-state.json never held the new size and topic 17" },
+  );
+
+  await browser.deleteSession();
+  browser = await launchApp();
+  await browser.waitUntil(async () => (await browser.$("#topic-title").getText().catch(() => "")) === "Rate limiting", {
+    timeout: WAIT_MS,
+    timeoutMsg: "the app did not reopen on topic 17",
+  });
+  const rect = await browser.getWindowRect();
+  assert.deepEqual([rect.width, rect.height], [1000, 700], "the window keeps its size");
+  assert.deepEqual([rect.x, rect.y], [60, 40], "and its position");
 });
 
 /** Starts Xvfb on a display number it picks itself (reported through fd 3). */

@@ -428,8 +428,8 @@ async fn upload_file(
         ("If-Range" = Option<String>, Header, description = "Honour `Range` only if the ETag still matches"),
     ),
     responses(
-        (status = 200, description = "The whole file", content_type = "application/octet-stream"),
-        (status = 206, description = "The requested range; `Content-Range` says which", content_type = "application/octet-stream"),
+        (status = 200, description = "The whole file, its type told from its bytes (text/plain, image/png, application/pdf, ... or application/octet-stream)", content_type = "*/*"),
+        (status = 206, description = "The requested range, typed like the whole file; `Content-Range` says which", content_type = "*/*"),
         (status = 403, response = crate::openapi::Forbidden),
         (status = 404, response = crate::openapi::NotFound),
         (status = 416, description = "The range starts past the end; `Content-Range: bytes */size`", body = crate::error::Problem, content_type = "application/problem+json"),
