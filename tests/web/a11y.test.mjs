@@ -10,8 +10,9 @@ useDojo();
 
 const SCREENS = [
   { name: "dashboard", hash: "", ready: "[data-tile-id]" },
-  { name: "topic 17", hash: "#/topic/17", ready: ".request-card" },
-  { name: "topic 2", hash: "#/topic/2", ready: ".note-input" },
+  // A topic that is still loading is dimmed (aria-busy); audit it once it has arrived.
+  { name: "topic 17", hash: "#/topic/17", ready: '.topic:not([aria-busy="true"]) .request-card' },
+  { name: "topic 2", hash: "#/topic/2", ready: '.topic:not([aria-busy="true"]) .note-input' },
   { name: "review", hash: "#/review", ready: "[data-testid='review-due']" },
   { name: "traffic", hash: "#/traffic", ready: "main h1" },
   { name: "settings", hash: "#/settings", ready: ".settings-path" },
