@@ -12,7 +12,6 @@ pub mod features;
 mod launch_guard;
 mod middleware;
 mod openapi;
-pub mod password_work;
 mod problem;
 pub mod request_id;
 pub mod state;

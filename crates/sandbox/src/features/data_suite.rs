@@ -216,7 +216,7 @@ async fn trash_seeded_account(storage: &Storage) -> ApiResult<()> {
 /// Argon2id of a password, off the async threads.
 pub async fn hash_password(password: String) -> ApiResult<String> {
     use argon2::{Argon2, PasswordHasher as _};
-    crate::password_work::run(move || {
+    tokio::task::spawn_blocking(move || {
         Argon2::default()
             .hash_password(password.as_bytes())
             .map(|hash| hash.to_string())
@@ -230,7 +230,7 @@ pub async fn hash_password(password: String) -> ApiResult<String> {
 pub async fn verify_password(hash: String, password: String) -> ApiResult<bool> {
     use argon2::password_hash::phc::PasswordHash;
     use argon2::{Argon2, PasswordVerifier as _};
-    crate::password_work::run(move || {
+    tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash).is_ok_and(|parsed| {
             Argon2::default()
                 .verify_password(password.as_bytes(), &parsed)

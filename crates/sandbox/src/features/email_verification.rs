@@ -213,7 +213,7 @@ async fn signup(
     }
     // Hash in every case, so an existing address does not answer faster.
     let password = body.password;
-    let hash = crate::password_work::run(move || {
+    let hash = tokio::task::spawn_blocking(move || {
         Argon2::default()
             .hash_password(password.as_bytes())
             .map(|h| h.to_string())
@@ -374,7 +374,7 @@ async fn signup_login(
     let email = normalize(&body.email);
     let account = state.signups.lock().accounts.get(&email).cloned();
     let password = body.password;
-    let checked = crate::password_work::run(move || {
+    let checked = tokio::task::spawn_blocking(move || {
         let hash = account
             .as_ref()
             .map(|a| a.password_hash.clone())

@@ -93,7 +93,7 @@ async fn login(
     }
     // Argon2id is slow on purpose: keep it off the async worker threads.
     let users = state.users.clone();
-    let found = crate::password_work::run(move || {
+    let found = tokio::task::spawn_blocking(move || {
         users
             .verify_login(&body.email, &body.password)
             .map(|u| (u.id, u.role))

@@ -191,7 +191,7 @@ async fn reset(
     }
     let users = state.users.clone();
     let password = body.new_password;
-    crate::password_work::run(move || users.set_password(pending.user_id, &password))
+    tokio::task::spawn_blocking(move || users.set_password(pending.user_id, &password))
         .await
         .map_err(|e| ApiError::Internal(format!("password hashing failed: {e}")))?;
     // Whoever was signed in, perhaps the attacker the user is locking out, is signed out.

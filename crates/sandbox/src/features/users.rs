@@ -158,7 +158,7 @@ pub async fn check_credentials(
             message: "both are required".into(),
         }]));
     }
-    let found = crate::password_work::run(move || {
+    let found = tokio::task::spawn_blocking(move || {
         users
             .verify_login(&email, &password)
             .map(|u| (u.id, u.role))
