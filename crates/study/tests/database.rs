@@ -45,6 +45,7 @@ fn a_fresh_file_is_created_with_its_folders_and_the_whole_schema() {
             "interview_scores",
             "interviews",
             "notes",
+            "profile",
             "progress",
             "reviews",
             "search_index",
