@@ -13,6 +13,9 @@ const SCREENS = [
   // A topic that is still loading is dimmed (aria-busy); audit it once it has arrived.
   { name: "topic 17", hash: "#/topic/17", ready: '.topic:not([aria-busy="true"]) .request-card' },
   { name: "topic 2", hash: "#/topic/2", ready: '.topic:not([aria-busy="true"]) .note-input' },
+  // Topics with the mailbox and the webhook sender panels.
+  { name: "topic 4", hash: "#/topic/4", ready: '.topic:not([aria-busy="true"]) .request-card' },
+  { name: "topic 23", hash: "#/topic/23", ready: '.topic:not([aria-busy="true"]) .request-card' },
   { name: "review", hash: "#/review", ready: "[data-testid='review-due']" },
   { name: "traffic", hash: "#/traffic", ready: "main h1" },
   { name: "settings", hash: "#/settings", ready: ".settings-path" },

@@ -24,6 +24,8 @@ pub struct SandboxOptions {
     pub tooling_token: Option<String>,
     /// Keep the data suite (topics 8-13, 26, 28) in this MongoDB instead of SQLite.
     pub mongodb_uri: Option<String>,
+    /// Keep the cache (topic 31) and the login sessions (topic 2) in this Redis.
+    pub redis_url: Option<String>,
 }
 
 /// Starts a sandbox in the current tokio runtime.
@@ -45,6 +47,7 @@ pub async fn start(options: SandboxOptions) -> std::io::Result<Sandbox> {
         config.tooling_token = token;
     }
     config.mongodb_uri = options.mongodb_uri;
+    config.redis_url = options.redis_url;
     Sandbox::start(config).await
 }
 

@@ -76,6 +76,10 @@ enum Command {
         /// instead of the embedded SQLite.
         #[arg(long, env = "DOJO_MONGODB_URI", hide_env_values = true)]
         mongodb_uri: Option<String>,
+        /// Keep the cache's entries (topic 31) and the login sessions (topic 2) in this
+        /// Redis, shared by every sandbox pointed at it, instead of in process and SQLite.
+        #[arg(long, env = "DOJO_REDIS_URL", hide_env_values = true)]
+        redis_url: Option<String>,
     },
     /// Serve the app in a browser (web mode) on loopback.
     Serve {
@@ -207,6 +211,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
             allow_hosts,
             tooling_token,
             mongodb_uri,
+            redis_url,
         } => {
             if tooling_token.as_deref().is_some_and(|token| {
                 token.len() < 16 || !token.bytes().all(|b| b.is_ascii_graphic())
@@ -221,6 +226,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
                     allowed_hosts: allow_hosts,
                     tooling_token,
                     mongodb_uri,
+                    redis_url,
                 };
                 let running = sandbox::start(options)
                     .await
@@ -232,6 +238,9 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 ));
                 if running.state.config.mongodb_uri.is_some() {
                     announce("Data suite storage: MongoDB (from --mongodb-uri)");
+                }
+                if running.state.config.redis_url.is_some() {
+                    announce("Cache and session store: Redis (from --redis-url)");
                 }
                 web::shutdown_signal().await;
                 eprintln!("stopping: finishing requests in flight");

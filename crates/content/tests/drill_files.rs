@@ -161,8 +161,8 @@ fn the_embedded_drills_load() {
         .collect();
     assert_eq!(
         counts.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
-        // Every topic but 31 (the Redis cache, not in the sandbox yet).
-        (1..=33).filter(|id| *id != 31).collect::<Vec<u32>>()
+        // Every topic.
+        (1..=33).collect::<Vec<u32>>()
     );
     assert!(counts.iter().all(|(_, n)| *n >= 3), "{counts:?}");
     for drill in library.all_drills() {

@@ -53,6 +53,11 @@ pub struct SandboxConfig {
     pub data_path: Option<std::path::PathBuf>,
     /// A MongoDB connection string: the data suite stores in MongoDB instead of SQLite.
     pub mongodb_uri: Option<String>,
+    /// A Redis connection string (`--redis-url`): the cache (topic 31) keeps its entries
+    /// there instead of in process. Connected on first use.
+    pub redis_url: Option<String>,
+    /// The cache's TTL, source latency and Redis lock (topic 31).
+    pub cache: crate::features::cache::CacheConfig,
     /// How many generated posts the data suite holds (topic 10's large data set).
     pub seed_posts: u64,
     /// How long a soft-deleted account stays restorable before a purge removes it (topic 13).
@@ -88,6 +93,8 @@ impl Default for SandboxConfig {
             allowed_hosts: Vec::new(),
             data_path: None,
             mongodb_uri: None,
+            redis_url: None,
+            cache: Default::default(),
             seed_posts: dojo_storage::seed::POST_COUNT,
             soft_delete_retention: Duration::from_secs(30 * 24 * 60 * 60),
         }

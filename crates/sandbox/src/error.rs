@@ -46,6 +46,9 @@ pub enum ApiError {
     Validation(Vec<FieldError>),
     #[error("too many requests; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
+    /// A service the sandbox needs (Redis) cannot be reached; the message names it.
+    #[error("{0}")]
+    Unavailable(String),
     /// A failure on our side. The message is for the trace and the log, not the client.
     #[error("internal error: {0}")]
     Internal(String),
@@ -66,6 +69,7 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -82,6 +86,7 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => "payload-too-large",
             ApiError::Validation(_) => "validation",
             ApiError::RateLimited { .. } => "rate-limited",
+            ApiError::Unavailable(_) => "service-unavailable",
             ApiError::Internal(_) => "internal",
         }
     }

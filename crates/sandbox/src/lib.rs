@@ -12,7 +12,9 @@ pub mod features;
 mod launch_guard;
 mod middleware;
 mod openapi;
+mod passwords;
 mod problem;
+pub mod redis_link;
 pub mod request_id;
 pub mod state;
 pub mod switches;
@@ -100,6 +102,7 @@ pub fn app(state: AppState) -> Router {
         .merge(features::notifications::router())
         .merge(features::schema::router())
         .merge(features::analytics::router())
+        .merge(features::cache::router())
         .split_for_parts();
     let (probes, probes_document) = features::health::router().split_for_parts();
     let document = openapi::complete(document, probes_document);

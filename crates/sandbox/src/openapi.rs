@@ -59,6 +59,7 @@ pub(crate) const SESSION: &str = "session";
         (name = "realtime", description = "Notifications pushed over Socket.IO at /socket.io/ (topic 24)"),
         (name = "chat", description = "Chat history; live chat is the /chat namespace of Socket.IO (topic 25)"),
         (name = "data", description = "Accounts, posts, comments, notifications, schema and analytics on the data suite's storage (topics 8-13, 26, 28)"),
+        (name = "cache", description = "Cache-aside reads with a TTL, invalidation on write and stampede protection, in process or in Redis (topic 31)"),
     ),
     components(schemas(Problem), responses(
         BadRequest, Unauthorized, Forbidden, NotFound, NotAcceptable, PayloadTooLarge,

@@ -10,6 +10,7 @@ use tracing::Dispatch;
 use tracing_subscriber::layer::SubscriberExt as _;
 
 use crate::config::SandboxConfig;
+use crate::features::cache::Cache;
 use crate::features::chat::ChatStore;
 use crate::features::data_suite::DataSuite;
 use crate::features::email_verification::SignupStore;
@@ -28,7 +29,7 @@ use crate::features::rate_limit::RateLimiter;
 use crate::features::rbac::Profiles;
 use crate::features::realtime::SocketIoShutdown;
 use crate::features::refresh_tokens::RefreshStore;
-use crate::features::session_store::{SessionStore, SqliteSessionStore};
+use crate::features::session_store::{RedisSessionStore, SessionStore, SqliteSessionStore};
 use crate::features::user_events::UserEvents;
 use crate::features::users::UserStore;
 use crate::features::webhooks::WebhookInbox;
@@ -88,6 +89,8 @@ pub struct SharedState {
     pub images: Arc<ImageStore>,
     /// The upload directory and the files in it (topic 22).
     pub files: Arc<FileStore>,
+    /// The product cache and its slow source of truth, in process or in Redis (topic 31).
+    pub cache: Arc<Cache>,
     /// Routes this sandbox's `tracing` events to its own trace store.
     pub dispatch: Dispatch,
     /// The access token key, prepared once from `config.jwt_secret`.
@@ -122,6 +125,13 @@ impl AppState {
     pub fn new(config: SandboxConfig) -> AppState {
         let traces = Arc::new(TraceStore::default());
         let subscriber = tracing_subscriber::registry().with(Collector::new(traces.clone()));
+        // Topic 2: sessions in Redis when `--redis-url` is given, in SQLite otherwise.
+        let sessions: Arc<dyn SessionStore> = match config.redis_url.as_deref().map(str::trim) {
+            Some(url) if !url.is_empty() => {
+                Arc::new(RedisSessionStore::new(url, config.session_absolute_timeout))
+            }
+            _ => Arc::new(SqliteSessionStore::in_memory()),
+        };
         let shared = SharedState {
             rate_limiter: Arc::new(RateLimiter::new(
                 config.rate_limit_burst,
@@ -131,13 +141,14 @@ impl AppState {
             google_logins: Arc::new(GoogleLogins::default()),
             mock_google: Arc::new(MockGoogle::new(config.google.mock_code_ttl)),
             data: Arc::new(DataSuite::new(&config)),
+            cache: Arc::new(Cache::new(&config)),
             config: Arc::new(config),
             switches: Arc::new(Switches::default()),
             traces,
             access_log: Arc::new(AccessLog::default()),
             users: Arc::new(UserStore::seeded()),
             mailbox: Arc::new(Mailbox::default()),
-            sessions: Arc::new(SqliteSessionStore::in_memory()),
+            sessions,
             profiles: Arc::new(Profiles::default()),
             refresh_tokens: Arc::new(RefreshStore::default()),
             signups: Arc::new(SignupStore::default()),

@@ -26,10 +26,12 @@ pub enum Switch {
     UploadTrustClientFilename,
     QueryRawObject,
     NotificationsNoOwnership,
+    CacheSkipInvalidation,
+    CacheNoStampedeGuard,
 }
 
 impl Switch {
-    pub const ALL: [Switch; 18] = [
+    pub const ALL: [Switch; 20] = [
         Switch::JwtAcceptUnsigned,
         Switch::JwtSkipExpiry,
         Switch::CorsReflectAnyOrigin,
@@ -48,6 +50,8 @@ impl Switch {
         Switch::UploadTrustClientFilename,
         Switch::QueryRawObject,
         Switch::NotificationsNoOwnership,
+        Switch::CacheSkipInvalidation,
+        Switch::CacheNoStampedeGuard,
     ];
 
     pub fn name(self) -> &'static str {
@@ -70,6 +74,8 @@ impl Switch {
             Switch::UploadTrustClientFilename => "upload-trust-client-filename",
             Switch::QueryRawObject => "query-raw-object",
             Switch::NotificationsNoOwnership => "notifications-no-ownership",
+            Switch::CacheSkipInvalidation => "cache-skip-invalidation",
+            Switch::CacheNoStampedeGuard => "cache-no-stampede-guard",
         }
     }
 
@@ -90,6 +96,7 @@ impl Switch {
             Switch::UploadTrustClientFilename => 22,
             Switch::QueryRawObject => 11,
             Switch::NotificationsNoOwnership => 26,
+            Switch::CacheSkipInvalidation | Switch::CacheNoStampedeGuard => 31,
         }
     }
 
@@ -175,6 +182,15 @@ impl Switch {
             Switch::NotificationsNoOwnership => {
                 "Reading a notification or marking it read no longer checks whose it is \
                  (IDOR): any signed-in user reads another's notifications by changing the id."
+            }
+            Switch::CacheSkipInvalidation => {
+                "A product write no longer deletes its cache entry, so every reader keeps getting \
+                 the old version (an old price) until the entry's TTL runs out."
+            }
+            Switch::CacheNoStampedeGuard => {
+                "Concurrent misses on one key are no longer coalesced (no single flight, no Redis \
+                 lock), so when a hot key expires every waiting request loads the source at once \
+                 (a cache stampede)."
             }
         }
     }

@@ -635,7 +635,9 @@ async fn switches_start_off_and_describe_their_hole() {
             "upload-trust-declared-type",
             "upload-trust-client-filename",
             "query-raw-object",
-            "notifications-no-ownership"
+            "notifications-no-ownership",
+            "cache-skip-invalidation",
+            "cache-no-stampede-guard"
         ]
     );
     for switch in list {

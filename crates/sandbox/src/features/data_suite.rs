@@ -8,7 +8,7 @@
 //! request ever sees half of one.
 
 use std::collections::BTreeSet;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use dojo_storage::model::{Millis, Scope};
 use dojo_storage::sqlite::{self, Location};
@@ -18,7 +18,7 @@ use tokio::sync::{OnceCell, RwLock, RwLockReadGuard};
 use crate::config::SandboxConfig;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::features::secrets::now_ms;
-use crate::features::users::SEED_PASSWORD;
+use crate::passwords;
 
 /// The seeded account that starts in the trash, deleted long enough ago to be purged.
 pub const SEEDED_DELETED_USER: u64 = 12;
@@ -48,8 +48,6 @@ pub struct DataSuite {
     /// Readers: requests using the data. Writer: a seed or a reset being applied.
     gate: RwLock<()>,
     pending: Mutex<Pending>,
-    /// Argon2id of the seed password, computed once (it is slow on purpose).
-    seed_hash: OnceLock<String>,
 }
 
 /// The storage, held for one request: no reset runs until it is dropped.
@@ -78,7 +76,6 @@ impl DataSuite {
             storage: OnceCell::new(),
             gate: RwLock::new(()),
             pending: Mutex::new(Pending::default()),
-            seed_hash: OnceLock::new(),
         }
     }
 
@@ -87,18 +84,18 @@ impl DataSuite {
         self.lock_pending().topics.insert(topic);
     }
 
+    /// Whether a topic reset waits for the next data request.
+    pub fn has_scheduled_resets(&self) -> bool {
+        !self.lock_pending().topics.is_empty()
+    }
+
     fn lock_pending(&self) -> std::sync::MutexGuard<'_, Pending> {
         self.pending.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The storage, seeded and with every scheduled reset applied.
-    pub async fn ready(&self) -> ApiResult<Data<'_>> {
-        let storage = self
-            .storage
-            .get_or_init(|| self.open())
-            .await
-            .as_ref()
-            .map_err(|cause| ApiError::Internal(format!("data suite storage: {cause}")))?;
+    pub async fn ready(self: &Arc<Self>) -> ApiResult<Data<'_>> {
+        let storage = self.storage().await?;
         loop {
             let reading = self.gate.read().await;
             {
@@ -111,23 +108,46 @@ impl DataSuite {
                 }
             }
             drop(reading);
-            let _writing = self.gate.write().await;
-            let (seeded, topics) = {
-                let mut pending = self.lock_pending();
-                (pending.seeded, std::mem::take(&mut pending.topics))
-            };
-            let applied = if seeded {
-                self.apply_resets(storage, &topics).await
-            } else {
-                self.seed_everything(storage).await
-            };
-            match applied {
-                Ok(()) => self.lock_pending().seeded = true,
-                Err(error) => {
-                    // Keep the work for the next request; this one says what failed.
-                    self.lock_pending().topics.extend(topics);
-                    return Err(error);
-                }
+            // The seed and resets run in a task of their own: a request that stops waiting
+            // (its timeout, or a client that hangs up) must not cancel them halfway, which
+            // would leave the next request to start the whole seed over.
+            let suite = Arc::clone(self);
+            tokio::spawn(async move { suite.catch_up().await })
+                .await
+                .map_err(|e| ApiError::Internal(format!("data suite seeding stopped: {e}")))??;
+        }
+    }
+
+    async fn storage(&self) -> ApiResult<&Storage> {
+        self.storage
+            .get_or_init(|| self.open())
+            .await
+            .as_ref()
+            .map_err(|cause| ApiError::Internal(format!("data suite storage: {cause}")))
+    }
+
+    /// Applies the seed or the pending resets, one writer at a time.
+    async fn catch_up(&self) -> ApiResult<()> {
+        let storage = self.storage().await?;
+        let _writing = self.gate.write().await;
+        let (seeded, topics) = {
+            let mut pending = self.lock_pending();
+            (pending.seeded, std::mem::take(&mut pending.topics))
+        };
+        let applied = if seeded {
+            self.apply_resets(storage, &topics).await
+        } else {
+            self.seed_everything(storage).await
+        };
+        match applied {
+            Ok(()) => {
+                self.lock_pending().seeded = true;
+                Ok(())
+            }
+            Err(error) => {
+                // Keep the work for the next request; this one says what failed.
+                self.lock_pending().topics.extend(topics);
+                Err(error)
             }
         }
     }
@@ -148,16 +168,8 @@ impl DataSuite {
             .map_err(|e| e.to_string())
     }
 
-    async fn password_hash(&self) -> ApiResult<String> {
-        if let Some(hash) = self.seed_hash.get() {
-            return Ok(hash.clone());
-        }
-        let hash = hash_password(SEED_PASSWORD.to_owned()).await?;
-        Ok(self.seed_hash.get_or_init(|| hash).clone())
-    }
-
     async fn seed_everything(&self, storage: &Storage) -> ApiResult<()> {
-        let hash = self.password_hash().await?;
+        let hash = passwords::seed_hash().await?;
         storage.reset_all(&hash, self.source.seed_posts).await?;
         trash_seeded_account(storage).await
     }
@@ -167,7 +179,7 @@ impl DataSuite {
             return self.seed_everything(storage).await;
         }
         if topics.iter().any(|t| matches!(t, 8 | 11 | 13)) {
-            let hash = self.password_hash().await?;
+            let hash = passwords::seed_hash().await?;
             storage.users.reset(seed::users(&hash)).await?;
             storage.notifications.reset(seed::notifications()).await?;
             trash_seeded_account(storage).await?;
@@ -211,34 +223,6 @@ async fn trash_seeded_account(storage: &Storage) -> ApiResult<()> {
             .await?;
     }
     Ok(())
-}
-
-/// Argon2id of a password, off the async threads.
-pub async fn hash_password(password: String) -> ApiResult<String> {
-    use argon2::{Argon2, PasswordHasher as _};
-    tokio::task::spawn_blocking(move || {
-        Argon2::default()
-            .hash_password(password.as_bytes())
-            .map(|hash| hash.to_string())
-            .map_err(|e| ApiError::Internal(format!("password hashing failed: {e}")))
-    })
-    .await
-    .map_err(|e| ApiError::Internal(format!("password hashing failed: {e}")))?
-}
-
-/// Whether `password` matches an Argon2id PHC string, off the async threads.
-pub async fn verify_password(hash: String, password: String) -> ApiResult<bool> {
-    use argon2::password_hash::phc::PasswordHash;
-    use argon2::{Argon2, PasswordVerifier as _};
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash).is_ok_and(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-    })
-    .await
-    .map_err(|e| ApiError::Internal(format!("password check failed: {e}")))
 }
 
 /// Now, in the stores' milliseconds.

@@ -9,8 +9,6 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use argon2::password_hash::phc::PasswordHash;
-use argon2::{Argon2, PasswordHasher as _, PasswordVerifier as _};
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -24,6 +22,7 @@ use crate::extract::ValidJson;
 use crate::features::jwt::{TokenResponse, issue_access_token};
 use crate::features::secrets::{digest, now_ms, random_token};
 use crate::features::users::Role;
+use crate::passwords;
 use crate::state::AppState;
 
 /// Shortest password signup accepts.
@@ -212,15 +211,7 @@ async fn signup(
         }]));
     }
     // Hash in every case, so an existing address does not answer faster.
-    let password = body.password;
-    let hash = tokio::task::spawn_blocking(move || {
-        Argon2::default()
-            .hash_password(password.as_bytes())
-            .map(|h| h.to_string())
-    })
-    .await
-    .map_err(|e| ApiError::Internal(format!("password hashing failed: {e}")))?
-    .map_err(|e| ApiError::Internal(format!("password hashing failed: {e}")))?;
+    let hash = passwords::hash(body.password).await?;
     let origin = origin(&headers);
     let seeded = state.users.iter_emails().any(|e| e == email);
     let mut signups = state.signups.lock();
@@ -373,22 +364,13 @@ async fn signup_login(
 ) -> ApiResult<Json<TokenResponse>> {
     let email = normalize(&body.email);
     let account = state.signups.lock().accounts.get(&email).cloned();
-    let password = body.password;
-    let checked = tokio::task::spawn_blocking(move || {
-        let hash = account
-            .as_ref()
-            .map(|a| a.password_hash.clone())
-            .unwrap_or_else(decoy_hash);
-        let matches = PasswordHash::new(&hash).is_ok_and(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        });
-        account.filter(|_| matches)
-    })
-    .await
-    .map_err(|e| ApiError::Internal(format!("password check failed: {e}")))?;
-    let Some(account) = checked else {
+    // Unknown addresses are checked against the decoy, so both cases take as long.
+    let hash = account.as_ref().map_or_else(
+        || passwords::DECOY_HASH.to_owned(),
+        |a| a.password_hash.clone(),
+    );
+    let matches = passwords::verify(hash, body.password).await?;
+    let Some(account) = account.filter(|_| matches) else {
         return Err(ApiError::Unauthorized {
             reason: "email or password is wrong".into(),
         });
@@ -401,17 +383,4 @@ async fn signup_login(
     }
     trace_verify(true, 200, "verified account signed in");
     Ok(Json(issue_access_token(&state, account.id, Role::User)?))
-}
-
-/// A hash to verify against when the address is unknown, so both cases take as long.
-fn decoy_hash() -> String {
-    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DECOY
-        .get_or_init(|| {
-            Argon2::default()
-                .hash_password(b"decoy-password-never-matches")
-                .map(|h| h.to_string())
-                .unwrap_or_default()
-        })
-        .clone()
 }

@@ -24,10 +24,10 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::error::{ApiError, ApiResult};
 use crate::extract::ValidJson;
 use crate::features::logger::RequestLog;
-use crate::features::users::Role;
+use crate::features::users::{Role, check_credentials};
 use crate::state::AppState;
 use crate::switches::Switch;
 
@@ -85,27 +85,7 @@ async fn login(
     State(state): State<AppState>,
     ValidJson(body): ValidJson<LoginRequest>,
 ) -> ApiResult<Json<TokenResponse>> {
-    if body.email.trim().is_empty() || body.password.is_empty() {
-        return Err(ApiError::Validation(vec![FieldError {
-            field: "email/password".into(),
-            message: "both are required".into(),
-        }]));
-    }
-    // Argon2id is slow on purpose: keep it off the async worker threads.
-    let users = state.users.clone();
-    let found = tokio::task::spawn_blocking(move || {
-        users
-            .verify_login(&body.email, &body.password)
-            .map(|u| (u.id, u.role))
-    })
-    .await
-    .map_err(|e| ApiError::Internal(format!("password check failed: {e}")))?;
-    // One message for unknown email and wrong password: no account enumeration.
-    let Some((user_id, role)) = found else {
-        return Err(ApiError::Unauthorized {
-            reason: "email or password is wrong".into(),
-        });
-    };
+    let (user_id, role) = check_credentials(state.users.clone(), body.email, body.password).await?;
     Ok(Json(issue_access_token(&state, user_id, role)?))
 }
 

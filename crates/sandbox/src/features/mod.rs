@@ -1,6 +1,7 @@
 //! One module per sandbox feature, each with its own `router()`.
 
 pub mod analytics;
+pub mod cache;
 pub mod chat;
 pub mod comments;
 pub mod data_suite;
@@ -163,6 +164,11 @@ pub(crate) const RESET_HOOKS: &[ResetHook] = &[
                 tracing::warn!(%error, "chat history could not be reset");
             }
         },
+    },
+    ResetHook {
+        topic: 31,
+        what: "every cache entry and counter; the product catalogue as seeded",
+        reset: |state| state.cache.reset(),
     },
     ResetHook {
         topic: 32,

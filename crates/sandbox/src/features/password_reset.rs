@@ -189,13 +189,12 @@ async fn reset(
             "this reset link has expired; ask for a new one".into(),
         ));
     }
-    let users = state.users.clone();
-    let password = body.new_password;
-    tokio::task::spawn_blocking(move || users.set_password(pending.user_id, &password))
-        .await
-        .map_err(|e| ApiError::Internal(format!("password hashing failed: {e}")))?;
+    state
+        .users
+        .set_password(pending.user_id, body.new_password)
+        .await?;
     // Whoever was signed in, perhaps the attacker the user is locking out, is signed out.
-    let sessions_revoked = state.sessions.remove_user(pending.user_id)?;
+    let sessions_revoked = state.sessions.remove_user(pending.user_id).await?;
     let refresh_families_revoked = state.refresh_tokens.revoke_user(pending.user_id);
     state
         .reset_tokens

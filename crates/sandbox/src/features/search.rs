@@ -29,10 +29,10 @@ use utoipa_axum::routes;
 
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::ValidJson;
-use crate::features::data_suite::verify_password;
 use crate::features::jwt::{TokenResponse, issue_access_token};
 use crate::features::pagination::PostView;
 use crate::features::users_crud::{AccountPage, AccountView, role_of};
+use crate::passwords;
 use crate::state::AppState;
 use crate::switches::Switch;
 
@@ -271,10 +271,11 @@ async fn account_login(
     drop(data);
     // One answer for an unknown email and a wrong password; verify either way so both
     // take as long.
-    let hash = found
-        .as_ref()
-        .map_or_else(|| DECOY_HASH.to_owned(), |c| c.password_hash.clone());
-    let matches = verify_password(hash, password).await?;
+    let hash = found.as_ref().map_or_else(
+        || passwords::DECOY_HASH.to_owned(),
+        |c| c.password_hash.clone(),
+    );
+    let matches = passwords::verify(hash, password).await?;
     match found.filter(|_| matches) {
         Some(credentials) => {
             decision(true, 200, "email found and the password matches its hash");
@@ -293,9 +294,6 @@ async fn account_login(
         }
     }
 }
-
-/// A well-formed Argon2id hash of nothing anyone knows, verified when the email is unknown.
-const DECOY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$ZGVjb3lzYWx0ZGVjb3k$8pT1kBy3EJbx+2p8MmaWz4lxXq3Oq2xq5Xyk0hN8dE0";
 
 // region: typed-credentials
 /// The fix: both members must be strings. An operator object where the password belongs
@@ -365,7 +363,7 @@ async fn raw_login(
         });
     };
     if let Some(password) = password
-        && !verify_password(credentials.password_hash.clone(), password).await?
+        && !passwords::verify(credentials.password_hash.clone(), password).await?
     {
         decision(
             false,
@@ -390,16 +388,3 @@ async fn raw_login(
     )?))
 }
 // endregion
-
-#[cfg(test)]
-mod tests {
-    use argon2::password_hash::phc::PasswordHash;
-
-    use super::*;
-
-    #[test]
-    fn the_decoy_is_a_real_argon2id_hash_so_unknown_emails_cost_a_full_check() {
-        let parsed = PasswordHash::new(DECOY_HASH).expect("a PHC string");
-        assert_eq!(parsed.algorithm.as_str(), "argon2id");
-    }
-}

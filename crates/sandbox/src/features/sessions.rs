@@ -2,8 +2,10 @@
 //! server-side session and sets the `dojo_session` cookie (`HttpOnly`, `SameSite=Lax`,
 //! `Path=/`, `Secure` off loopback); `GET /api/v1/session/me` answers the session's user;
 //! `POST /api/v1/session/logout` destroys it. The id is 256 random bits, a fresh one at
-//! every login (so a planted id is worthless), and the store keeps only its SHA-256. Every
-//! request checks the idle and the absolute expiry, and the trace says which decided.
+//! every login (so a planted id is worthless), and the store (SQLite, or Redis when the
+//! sandbox runs with `--redis-url`) keeps only its SHA-256. Every request checks the idle
+//! and the absolute expiry, and the trace says which decided. A store that cannot be
+//! reached answers 503, naming it.
 
 use std::net::SocketAddr;
 
@@ -111,6 +113,13 @@ fn trace_session(passed: bool, reason: &str) {
     }
 }
 
+/// Traces a session store that failed (Redis down): the request ends with its error.
+fn trace_store_failed(error: &ApiError) {
+    let status = u64::from(error.status().as_u16());
+    let reason = error.to_string();
+    tracing::info!(target: "dojo::trace", layer = "session", step = "decision", decision = "short_circuited", status, reason = reason.as_str());
+}
+
 /// Start a session with email and password
 ///
 /// Sets `dojo_session` to a fresh random id; any id the client came with is discarded.
@@ -150,7 +159,7 @@ async fn login(
         }
         // The fix: a new id at every login; the old one, if the store knew it, is gone.
         Some(old) => {
-            state.sessions.remove(&digest(&old))?;
+            state.sessions.remove(&digest(&old)).await?;
             trace_session(true, "pre-login session id discarded; a fresh id issued");
             random_token()
         }
@@ -165,7 +174,11 @@ async fn login(
         created_at: now,
         last_seen: now,
     };
-    state.sessions.put(&digest(&id), record)?;
+    state
+        .sessions
+        .put(&digest(&id), record)
+        .await
+        .inspect_err(trace_store_failed)?;
     let max_age = state.config.session_absolute_timeout.as_secs();
     let cookie = set_cookie(SESSION_COOKIE, &id, "/", "Lax", max_age, transport)?;
     let user = session_user(&state, user_id)?;
@@ -206,7 +219,12 @@ impl FromRequestParts<AppState> for SessionAuth {
             return refuse("no session cookie");
         };
         let id_hash = digest(id);
-        let Some(record) = state.sessions.get(&id_hash)? else {
+        let Some(record) = state
+            .sessions
+            .get(&id_hash)
+            .await
+            .inspect_err(trace_store_failed)?
+        else {
             return refuse("unknown session id");
         };
         let now = now_ms();
@@ -215,14 +233,14 @@ impl FromRequestParts<AppState> for SessionAuth {
         // Both limits, on every request: idle ends a forgotten session soon, absolute ends
         // even a busy one, so a stolen id does not live forever.
         if now.saturating_sub(record.created_at) >= absolute {
-            state.sessions.remove(&id_hash)?;
+            state.sessions.remove(&id_hash).await?;
             return refuse("session absolute-expired");
         }
         if now.saturating_sub(record.last_seen) >= idle {
-            state.sessions.remove(&id_hash)?;
+            state.sessions.remove(&id_hash).await?;
             return refuse("session idle-expired");
         }
-        state.sessions.touch(&id_hash, now)?;
+        state.sessions.touch(&id_hash, now).await?;
         trace_session(true, "session ok");
         Ok(SessionAuth {
             user_id: record.user_id,
@@ -274,7 +292,7 @@ async fn logout(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     if let Some(id) = cookie_value(&headers, SESSION_COOKIE) {
-        let existed = state.sessions.remove(&digest(id))?;
+        let existed = state.sessions.remove(&digest(id)).await?;
         trace_session(
             true,
             if existed {

@@ -25,10 +25,11 @@ use validator::Validate;
 
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::ValidJson;
-use crate::features::data_suite::{hash_password, now, rfc3339};
+use crate::features::data_suite::{now, rfc3339};
 use crate::features::jwt::AuthUser;
 use crate::features::users::Role;
 use crate::features::validation;
+use crate::passwords;
 use crate::state::AppState;
 
 /// Largest page of accounts.
@@ -209,7 +210,7 @@ async fn create_account(
         return Err(ApiError::Internal("validated members are missing".into()));
     };
     // Argon2id before storing; the plain password goes no further than this line.
-    let password_hash = hash_password(password).await?;
+    let password_hash = passwords::hash(password).await?;
     let data = state.data.ready().await?;
     let user = data
         .users
@@ -344,7 +345,7 @@ async fn update_account(
         }]));
     }
     let password_hash = match body.password {
-        Some(password) => Some(hash_password(password).await?),
+        Some(password) => Some(passwords::hash(password).await?),
         None => None,
     };
     let data = state.data.ready().await?;
