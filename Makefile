@@ -8,7 +8,7 @@ export DOJO_BIN := $(CARGO_TARGET_DIR)/debug/dojo
 export DOJO_DESKTOP_BIN := $(CARGO_TARGET_DIR)/debug/backend-dojo
 export TAURI_DRIVER := $(TOOLS_DIR)/bin/tauri-driver
 
-.PHONY: run test setup ui build lint test-rust test-ui test-desktop test-postman test-realtime test-fuzz
+.PHONY: run test setup ui build lint dist test-rust test-ui test-desktop test-postman test-realtime test-fuzz
 
 run: build
 	@scripts/run.sh
@@ -50,3 +50,7 @@ test-fuzz: build
 
 test-desktop: build
 	cd tests/desktop && node --test --test-reporter=spec
+
+# A release .deb of the desktop app (icon, desktop entry, dojo:// links); not part of `test`.
+dist: ui
+	scripts/dist.sh

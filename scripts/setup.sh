@@ -83,4 +83,5 @@ install_npm_packages tests/web
 install_npm_packages tests/desktop
 install_npm_packages tests/postman
 install_npm_packages tests/realtime
+install_npm_packages packaging
 install_tauri_driver

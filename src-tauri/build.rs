@@ -56,6 +56,10 @@ const COMMANDS: &[&str] = &[
     "skip_first_run",
     "restart_first_run",
     "daily_plan",
+    "sandbox_settings",
+    "save_sandbox_settings",
+    "test_mongodb",
+    "test_redis",
 ];
 
 fn main() {

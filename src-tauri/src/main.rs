@@ -12,13 +12,17 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use dojo_app::console::{ConsoleRequest, ConsoleResponse};
-use dojo_app::sandbox::{SandboxInfo, SandboxOptions};
+use dojo_app::sandbox::SandboxInfo;
 use dojo_app::traffic::{TraceView, TrafficEntry};
 use dojo_app::{
     CandidateView, CardView, DashboardView, Dojo, DrillInfo, DrillRun, InterviewListItem,
     InterviewOptions, InterviewSetup, InterviewSummary, MentorScreen, NewCard, NoteView, Problem,
     ProgressView, ReviewGrade, ReviewQueue, ScoreInput, SearchResult, StoryFields, StoryIssue,
     StoryView, TopicIndex, TopicState, TopicView,
+};
+use dojo_app::{
+    ConnectionTest, ConnectionTestRequest, SandboxSettings, SandboxSettingsInput,
+    SandboxSettingsSaved,
 };
 use dojo_app::{
     DailyPlan, Error as AppError, ExportJob, ExportRequest, Profile, ProfileChoices, ResetRequest,
@@ -459,6 +463,37 @@ fn daily_plan(dojo: State<'_, Dojo>, today: Option<String>) -> Result<DailyPlan,
         .map_err(|error| error.problem())
 }
 
+#[tauri::command]
+fn sandbox_settings(dojo: State<'_, Dojo>) -> Result<SandboxSettings, Problem> {
+    dojo.sandbox_settings().map_err(|error| error.problem())
+}
+
+#[tauri::command]
+async fn save_sandbox_settings(
+    dojo: State<'_, Dojo>,
+    settings: SandboxSettingsInput,
+) -> Result<SandboxSettingsSaved, Problem> {
+    dojo.save_sandbox_settings(&settings)
+        .await
+        .map_err(|error| error.problem())
+}
+
+#[tauri::command]
+async fn test_mongodb(
+    dojo: State<'_, Dojo>,
+    request: ConnectionTestRequest,
+) -> Result<ConnectionTest, Problem> {
+    Ok(dojo.test_mongodb(&request).await)
+}
+
+#[tauri::command]
+async fn test_redis(
+    dojo: State<'_, Dojo>,
+    request: ConnectionTestRequest,
+) -> Result<ConnectionTest, Problem> {
+    Ok(dojo.test_redis(&request).await)
+}
+
 /// The folder the app keeps its data in: the study database's, else Tauri's own.
 fn data_dir(app: &tauri::App, dojo: &Dojo) -> Result<PathBuf, Box<dyn std::error::Error>> {
     let study = dojo
@@ -529,7 +564,7 @@ fn main() {
             let dojo = app.state::<Dojo>().inner().clone();
             open_main_window(app, &dojo)?;
             // The app owns the sandbox from here; the status bar stops and restarts it.
-            tauri::async_runtime::block_on(dojo.launch_sandbox(SandboxOptions::default()))?;
+            tauri::async_runtime::block_on(dojo.launch_saved_sandbox())?;
             // Every sandbox request reaches the traffic view as a `traffic` event, across
             // restarts of the sandbox.
             let handle = app.handle().clone();
@@ -597,7 +632,11 @@ fn main() {
             save_profile,
             skip_first_run,
             restart_first_run,
-            daily_plan
+            daily_plan,
+            sandbox_settings,
+            save_sandbox_settings,
+            test_mongodb,
+            test_redis
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

@@ -4,11 +4,15 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
+import type { ConnectionTest } from "./bindings/ConnectionTest";
 import type { ConsoleRequest } from "./bindings/ConsoleRequest";
 import type { ConsoleResponse } from "./bindings/ConsoleResponse";
 import type { DrillInfo } from "./bindings/DrillInfo";
 import type { DrillRun } from "./bindings/DrillRun";
 import type { SandboxInfo } from "./bindings/SandboxInfo";
+import type { SandboxSettings } from "./bindings/SandboxSettings";
+import type { SandboxSettingsInput } from "./bindings/SandboxSettingsInput";
+import type { SandboxSettingsSaved } from "./bindings/SandboxSettingsSaved";
 import type { TopicIndex } from "./bindings/TopicIndex";
 import type { TopicView } from "./bindings/TopicView";
 import type { TraceView } from "./bindings/TraceView";
@@ -110,6 +114,33 @@ function normaliseSandbox(info: SandboxInfo): SandboxInfo {
     curl_example: info.curl_example ?? null,
     message: info.message ?? null,
   };
+}
+
+/** The sandbox's port and servers as Settings shows them (passwords as `***`). */
+export function sandboxSettings(): Promise<SandboxSettings> {
+  return callApp("sandbox_settings", {}, { method: "GET", path: "/api/sandbox/settings" });
+}
+
+/**
+ * Saves the sandbox's settings and restarts it with them; a `***` password keeps the
+ * stored one. A refusal's `title` names the field ("Port not usable", ...).
+ */
+export async function saveSandboxSettings(settings: SandboxSettingsInput): Promise<SandboxSettingsSaved> {
+  const saved = await callApp<SandboxSettingsSaved>(
+    "save_sandbox_settings",
+    { settings },
+    { method: "PUT", path: "/api/sandbox/settings", body: settings },
+  );
+  return { ...saved, sandbox: normaliseSandbox(saved.sandbox) };
+}
+
+/** Tries a MongoDB or Redis URI with a short timeout; the answer says what happened. */
+export function testSandboxServer(kind: "mongodb" | "redis", uri: string): Promise<ConnectionTest> {
+  return callApp(
+    `test_${kind}`,
+    { request: { uri } },
+    { method: "POST", path: `/api/sandbox/settings/test-${kind}`, body: { uri } },
+  );
 }
 
 /**

@@ -39,6 +39,12 @@ pub enum Error {
     /// An export request the exporter cannot make: the message says why.
     #[error("{0}")]
     BadExport(String),
+    /// A sandbox setting that cannot be used: the field, and why in words.
+    #[error("{1}")]
+    SandboxSetting(crate::sandbox_settings::SandboxField, String),
+    /// The sandbox settings file could not be read or written.
+    #[error("{0}")]
+    SandboxSettingsFile(String),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -76,6 +82,7 @@ impl Error {
                 | Error::SandboxNotRunning
                 | Error::SandboxStart(_)
                 | Error::StudyUnavailable(_)
+                | Error::SandboxSettingsFile(_)
         );
         if status >= 500 && !shown_as_is {
             eprintln!("backend dojo: {self}");
@@ -104,6 +111,8 @@ impl Error {
             Error::ExportNotFound(_) => 404,
             Error::ExportNotReady(_) => 409,
             Error::BadExport(_) | Error::BadReset => 422,
+            Error::SandboxSetting(..) => 422,
+            Error::SandboxSettingsFile(_) => 500,
             Error::Study(error) => study_status(error),
         }
     }
@@ -124,6 +133,8 @@ impl Error {
             Error::ExportNotReady(_) => "Export not ready",
             Error::BadExport(_) => "Export not possible",
             Error::BadReset => "Reset not confirmed",
+            Error::SandboxSetting(field, _) => field.title(),
+            Error::SandboxSettingsFile(_) => "Sandbox settings file not usable",
             Error::Study(error) => match study_status(error) {
                 404 => "Not found",
                 422 => "Not saved",

@@ -10,6 +10,7 @@ pub mod interviews;
 pub mod profile;
 pub mod sandbox;
 mod sandbox_control;
+pub mod sandbox_settings;
 pub mod settings;
 pub mod stories;
 pub mod study;
@@ -42,6 +43,10 @@ pub use drills::{
 pub use error::{Error, Problem, Result};
 pub use export::{ExportJob, ExportRequest};
 pub use interviews::{FollowUpHtml, InterviewOptions, MentorScreen, RenderedQuestion, ScoreInput};
+pub use sandbox_settings::{
+    ConnectionTest, ConnectionTestRequest, SandboxSettings, SandboxSettingsInput,
+    SandboxSettingsSaved,
+};
 pub use settings::{ResetRequest, RestoreSummary, StudyInfo};
 pub use stories::StoryFields;
 pub use study::{DashboardView, NewCard, ReviewQueue, SearchResult};
@@ -55,6 +60,7 @@ pub struct Dojo {
     console: Arc<Console>,
     study: StudySlot,
     exports: Arc<export::ExportJobs>,
+    sandbox_settings_lock: Arc<sandbox_settings::SettingsLock>,
 }
 
 /// How many traffic entries the traffic view starts with.
@@ -89,6 +95,7 @@ impl Dojo {
             console: Arc::new(Console::default()),
             study,
             exports: Arc::default(),
+            sandbox_settings_lock: Arc::default(),
         })
     }
 

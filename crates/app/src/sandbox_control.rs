@@ -18,11 +18,10 @@ use tokio_stream::Stream;
 use tokio_stream::wrappers::ReceiverStream;
 
 use crate::sandbox::{self, Sandbox, SandboxInfo, SandboxLink, SandboxOptions, SandboxState};
+use crate::sandbox_settings;
 use crate::traffic::TrafficEntry;
 use crate::{Error, Result};
 
-/// The storage behind the sandbox's data routes, as the status bar names it.
-const STORAGE_BACKEND: &str = "SQLite (embedded)";
 /// How far back requests count for the requests-per-second figure.
 const RATE_WINDOW_MS: u64 = 5_000;
 /// How long a stop waits for requests in flight (a live event stream never ends by itself).
@@ -43,6 +42,8 @@ pub(crate) struct SandboxControl {
     note: Mutex<Option<String>>,
     /// Counts every start and stop, so followers of the traffic can switch sandboxes.
     changes: watch::Sender<u64>,
+    /// The storage label of the last sandbox started, from its own config.
+    storage: Mutex<Option<String>>,
 }
 
 impl Default for SandboxControl {
@@ -53,6 +54,7 @@ impl Default for SandboxControl {
             link: RwLock::default(),
             note: Mutex::default(),
             changes: watch::Sender::new(0),
+            storage: Mutex::default(),
         }
     }
 }
@@ -108,6 +110,54 @@ impl SandboxControl {
         Ok(self.info())
     }
 
+    /// Restarts the sandbox with its options changed by `change` (the launch token stays).
+    /// The new options must work as given: when their address cannot be bound, the sandbox
+    /// starts again as it was and the error names the port and the reason.
+    pub(crate) async fn reconfigure(
+        &self,
+        change: impl FnOnce(&mut SandboxOptions),
+    ) -> Result<SandboxInfo> {
+        let mut running = self.running.lock().await;
+        let before = lock(&self.options).clone();
+        let mut next = before.clone();
+        change(&mut next);
+        if let Some(sandbox) = running.take() {
+            self.publish(None);
+            finish(sandbox).await;
+        }
+        match sandbox::start(next.clone()).await {
+            Ok(sandbox) => {
+                *lock(&self.options) = next;
+                *lock(&self.note) = None;
+                self.adopt(&sandbox);
+                *running = Some(sandbox);
+                drop(running);
+                Ok(self.info())
+            }
+            Err(error) => {
+                let wanted = next.addr.map_or(0, |addr| addr.port());
+                let restored = self.bind().await;
+                let now = match &restored {
+                    Ok(sandbox) => format!("it still runs on {} as before", sandbox.addr),
+                    Err(_) => "it is stopped".to_owned(),
+                };
+                *running = restored.ok();
+                let why = if error.kind() == std::io::ErrorKind::AddrInUse {
+                    "another program already uses it".to_owned()
+                } else {
+                    error.to_string()
+                };
+                Err(Error::SandboxSetting(
+                    sandbox_settings::SandboxField::Port,
+                    format!(
+                        "the sandbox cannot listen on port {wanted}: {why}; {now}. Choose \
+                         another port, or leave the field empty for any free port"
+                    ),
+                ))
+            }
+        }
+    }
+
     /// What the status bar shows.
     pub(crate) fn info(&self) -> SandboxInfo {
         let link = self.link();
@@ -123,7 +173,9 @@ impl SandboxControl {
             state,
             address,
             requests_per_second: link.as_ref().map_or(0.0, requests_per_second),
-            storage: STORAGE_BACKEND.to_owned(),
+            storage: lock(&self.storage)
+                .clone()
+                .unwrap_or_else(|| sandbox_settings::EMBEDDED_STORAGE.to_owned()),
             curl_example: link
                 .as_ref()
                 .map(|link| format!("curl -i {}/api/v1/users/1", link.base_url)),
@@ -203,11 +255,6 @@ impl SandboxControl {
                 }
             },
         };
-        {
-            let mut kept = lock(&self.options);
-            kept.addr = Some(sandbox.addr);
-            kept.tooling_token = Some(sandbox.state.config.tooling_token.clone());
-        }
         *lock(&self.note) = moved_from.map(|(wanted, error)| {
             format!(
                 "port {} was not free ({error}), so the sandbox moved to port {}",
@@ -215,8 +262,24 @@ impl SandboxControl {
                 sandbox.addr.port()
             )
         });
-        self.publish(Some(SandboxLink::new(&sandbox)));
+        self.adopt(&sandbox);
         Ok(sandbox)
+    }
+
+    /// Makes a freshly started sandbox the one every call reaches, and remembers its
+    /// address, launch token and storage for later starts and the status bar.
+    fn adopt(&self, sandbox: &Sandbox) {
+        {
+            let mut kept = lock(&self.options);
+            kept.addr = Some(sandbox.addr);
+            kept.tooling_token = Some(sandbox.state.config.tooling_token.clone());
+        }
+        let config = &sandbox.state.config;
+        *lock(&self.storage) = Some(sandbox_settings::storage_label(
+            config.mongodb_uri.as_deref(),
+            config.redis_url.as_deref(),
+        ));
+        self.publish(Some(SandboxLink::new(sandbox)));
     }
 
     fn failed(&self, addr: SocketAddr, error: &std::io::Error) -> Error {

@@ -76,8 +76,8 @@ enum Command {
         /// instead of the embedded SQLite.
         #[arg(long, env = "DOJO_MONGODB_URI", hide_env_values = true)]
         mongodb_uri: Option<String>,
-        /// Keep the cache's entries (topic 31) and the login sessions (topic 2) in this
-        /// Redis, shared by every sandbox pointed at it, instead of in process and SQLite.
+        /// Keep the cache's entries (topic 31), the login sessions (topic 2) and the rate
+        /// limiter's buckets (topic 17) in this Redis, shared by every sandbox pointed at it.
         #[arg(long, env = "DOJO_REDIS_URL", hide_env_values = true)]
         redis_url: Option<String>,
     },
@@ -240,7 +240,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
                     announce("Data suite storage: MongoDB (from --mongodb-uri)");
                 }
                 if running.state.config.redis_url.is_some() {
-                    announce("Cache and session store: Redis (from --redis-url)");
+                    announce("Cache, sessions and rate limits: Redis (from --redis-url)");
                 }
                 web::shutdown_signal().await;
                 eprintln!("stopping: finishing requests in flight");
@@ -261,7 +261,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 // The sandbox always listens on loopback, whatever the web mode binds. The
                 // app owns it from here: the status bar can stop, start and restart it.
                 let sandbox = dojo
-                    .launch_sandbox(sandbox::SandboxOptions::default())
+                    .launch_saved_sandbox()
                     .await
                     .map_err(|e| format!("cannot start the sandbox: {e}"))?;
                 let sandbox_url = sandbox.base_url.unwrap_or_default();

@@ -11,6 +11,11 @@ pub struct SandboxConfig {
     /// Token bucket per client: burst size, and tokens added per second.
     pub rate_limit_burst: u32,
     pub rate_limit_per_second: f64,
+    /// Token bucket per signed-in user (topic 17), spent besides the client's: burst size
+    /// and tokens per second. `None` takes the per-client value, so `--rate-limit N` sets
+    /// both.
+    pub rate_limit_user_burst: Option<u32>,
+    pub rate_limit_user_per_second: Option<f64>,
     /// Longest a handler may run before the timeout layer answers 503.
     pub request_timeout: Duration,
     /// Largest request body accepted, in bytes.
@@ -70,6 +75,8 @@ impl Default for SandboxConfig {
             addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
             rate_limit_burst: 10,
             rate_limit_per_second: 1.0,
+            rate_limit_user_burst: None,
+            rate_limit_user_per_second: None,
             request_timeout: Duration::from_secs(5),
             body_limit: 64 * 1024,
             access_token_ttl: Duration::from_secs(15 * 60),

@@ -133,10 +133,7 @@ impl AppState {
             _ => Arc::new(SqliteSessionStore::in_memory()),
         };
         let shared = SharedState {
-            rate_limiter: Arc::new(RateLimiter::new(
-                config.rate_limit_burst,
-                config.rate_limit_per_second,
-            )),
+            rate_limiter: Arc::new(RateLimiter::from_config(&config)),
             jwt_key: JwtKey(DecodingKey::from_secret(&config.jwt_secret)),
             google_logins: Arc::new(GoogleLogins::default()),
             mock_google: Arc::new(MockGoogle::new(config.google.mock_code_ttl)),

@@ -19,6 +19,7 @@ use tokio_stream::wrappers::BroadcastStream;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ValidJson;
 use crate::features::RESET_HOOKS;
+use crate::features::data_suite::DATA_TOPICS;
 use crate::features::mailbox::Mail;
 use crate::features::structured_logging::LogLine;
 use crate::state::AppState;
@@ -162,7 +163,7 @@ pub async fn reset_topic_state(state: &AppState, id: u32) -> ApiResult<Vec<&'sta
         (hook.reset)(state);
         cleared.push(hook.what);
     }
-    if state.data.has_scheduled_resets() {
+    if DATA_TOPICS.contains(&id) {
         drop(state.data.ready().await?);
     }
     Ok(cleared)

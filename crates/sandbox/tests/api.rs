@@ -908,7 +908,10 @@ async fn resetting_a_topic_runs_its_features_reset_hooks() {
         .post_json("/_dojo/topics/17/reset", &json!({}))
         .await
         .json();
-    assert_eq!(answer["cleared"], json!(["every client's token bucket"]));
+    assert_eq!(
+        answer["cleared"],
+        json!(["every client's and every user's token bucket (in Redis too, with --redis-url)"])
+    );
     assert_eq!(
         dojo.get("/api/v2/users/1").await.status,
         StatusCode::OK,

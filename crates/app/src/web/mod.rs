@@ -3,12 +3,13 @@
 //! `GET /api/topics`, `GET /api/topics/{key}`, `GET /api/topics/{key}/drills`,
 //! `POST /api/topics/{key}/drills/run`, `GET /api/syntax.css`, the sandbox's state and its
 //! start, stop and restart, traffic routes, study routes (`study`), the learner's profile
-//! and daily plan (`profile`); everything else is the UI from `ui/dist`. Errors are
-//! `application/problem+json`.
+//! and daily plan (`profile`), the sandbox's settings (`sandbox_settings`); everything
+//! else is the UI from `ui/dist`. Errors are `application/problem+json`.
 
 mod export;
 mod interviews;
 mod profile;
+mod sandbox_settings;
 mod study;
 
 use std::net::SocketAddr;
@@ -60,6 +61,7 @@ pub fn router(dojo: Dojo, ui_dir: &Path, port: u16) -> Router {
         .merge(export::routes())
         .merge(interviews::routes())
         .merge(profile::routes())
+        .merge(sandbox_settings::routes())
         .route("/api/{*rest}", get(unknown_api))
         .fallback_service(ui)
         .with_state(dojo)

@@ -20,6 +20,9 @@ use crate::error::{ApiError, ApiResult, FieldError};
 use crate::features::secrets::now_ms;
 use crate::passwords;
 
+/// The topics whose requests read the data suite: their reset waits for the seed.
+pub const DATA_TOPICS: [u32; 8] = [8, 9, 10, 11, 12, 13, 26, 28];
+
 /// The seeded account that starts in the trash, deleted long enough ago to be purged.
 pub const SEEDED_DELETED_USER: u64 = 12;
 /// When that account was deleted: ten days after the seed's day zero.
@@ -82,11 +85,6 @@ impl DataSuite {
     /// Asks for `topic`'s data to be put back to the seed before the next data request.
     pub fn schedule_reset(&self, topic: u32) {
         self.lock_pending().topics.insert(topic);
-    }
-
-    /// Whether a topic reset waits for the next data request.
-    pub fn has_scheduled_resets(&self) -> bool {
-        !self.lock_pending().topics.is_empty()
     }
 
     fn lock_pending(&self) -> std::sync::MutexGuard<'_, Pending> {

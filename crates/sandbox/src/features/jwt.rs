@@ -299,6 +299,13 @@ impl LooseClaims {
 }
 // endregion
 
+/// The user id a request's access token proves, checked exactly as [`AuthUser`] checks it
+/// but without a trace event: for the rate limiter's per-user bucket (topic 17), which runs
+/// before any extractor. The route's own auth check still decides and explains.
+pub(crate) fn verified_user_id(parts: &Parts, state: &AppState) -> Option<u64> {
+    verify(parts, state).ok()?.sub.parse().ok()
+}
+
 /// The `alg` a token's header names, if it is a string; an error when the header is not
 /// base64url JSON at all.
 fn header_alg(head: &str) -> Result<Option<Cow<'static, str>>, &'static str> {

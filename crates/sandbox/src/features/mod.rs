@@ -135,7 +135,7 @@ pub(crate) const RESET_HOOKS: &[ResetHook] = &[
     },
     ResetHook {
         topic: 17,
-        what: "every client's token bucket",
+        what: "every client's and every user's token bucket (in Redis too, with --redis-url)",
         reset: |state| state.rate_limiter.clear(),
     },
     ResetHook {

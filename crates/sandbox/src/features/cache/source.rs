@@ -11,9 +11,10 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// One product, as the source holds it and the cache stores it.
+/// One product, as the source holds it and the cache stores it. Named `CachedProduct` in
+/// the OpenAPI document: the shop of topic 33 has its own `Product`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({
+#[schema(as = CachedProduct, example = json!({
     "id": 1, "name": "Mechanical keyboard", "price_cents": 8900, "currency": "EUR", "version": 1
 }))]
 pub struct Product {
