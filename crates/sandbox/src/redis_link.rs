@@ -12,6 +12,7 @@
 
 use std::fmt;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -64,6 +65,94 @@ impl RedisLink {
         RedisUnavailable::new(&self.url, &error.to_string())
     }
 }
+
+/// How many keys one SCAN step asks for while clearing.
+const SCAN_BATCH: u64 = 500;
+
+// region: redis-owed-clear
+/// The keys one feature keeps on a Redis server, under its own prefixes, and the clears
+/// topic resets ask for. A reset cannot wait on the network, so it only counts the ask;
+/// the next command first deletes the keys (found with SCAN by prefix, never FLUSHDB,
+/// which would take the other features' keys and every other application's with them).
+#[derive(Debug)]
+pub struct KeySpace {
+    link: RedisLink,
+    prefixes: &'static [&'static str],
+    clears_asked: AtomicU64,
+    clears_done: AtomicU64,
+    clearing: tokio::sync::Mutex<()>,
+}
+
+impl KeySpace {
+    /// The keys under `prefixes` on the server at `url`. Does not connect.
+    pub fn new(url: &str, prefixes: &'static [&'static str]) -> KeySpace {
+        KeySpace {
+            link: RedisLink::new(url),
+            prefixes,
+            clears_asked: AtomicU64::new(0),
+            clears_done: AtomicU64::new(0),
+            clearing: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// The server.
+    pub fn link(&self) -> &RedisLink {
+        &self.link
+    }
+
+    /// Asks for every key of this space to be deleted before the next command.
+    pub fn ask_clear(&self) {
+        self.clears_asked.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// A connection, after any clear still owed has run.
+    pub async fn connection(&self) -> Result<ConnectionManager, RedisUnavailable> {
+        let mut connection = self.link.connection()?;
+        if self.clears_done.load(Ordering::SeqCst) < self.clears_asked.load(Ordering::SeqCst) {
+            let _one_at_a_time = self.clearing.lock().await;
+            let asked = self.clears_asked.load(Ordering::SeqCst);
+            if self.clears_done.load(Ordering::SeqCst) < asked {
+                for prefix in self.prefixes {
+                    delete_prefixed(&mut connection, prefix)
+                        .await
+                        .map_err(|e| self.link.failed(&e))?;
+                }
+                self.clears_done.store(asked, Ordering::SeqCst);
+            }
+        }
+        Ok(connection)
+    }
+}
+
+/// Deletes every key whose name starts with `prefix`, a SCAN batch at a time.
+async fn delete_prefixed(
+    connection: &mut ConnectionManager,
+    prefix: &str,
+) -> Result<(), redis::RedisError> {
+    let pattern = format!("{prefix}*");
+    let mut cursor = 0u64;
+    loop {
+        let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(&pattern)
+            .arg("COUNT")
+            .arg(SCAN_BATCH)
+            .query_async(connection)
+            .await?;
+        if !keys.is_empty() {
+            redis::cmd("DEL")
+                .arg(&keys)
+                .query_async::<()>(connection)
+                .await?;
+        }
+        if next == 0 {
+            return Ok(());
+        }
+        cursor = next;
+    }
+}
+// endregion
 
 /// Builds a [`ConnectionManager`] for `url` that connects lazily, with short timeouts and
 /// no retry loop inside a request. Must be called inside a tokio runtime.

@@ -10,14 +10,13 @@ use std::fmt::Debug;
 use std::future::{Future, ready};
 use std::pin::Pin;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use redis::aio::ConnectionManager;
 use rusqlite::{Connection, OptionalExtension as _, params};
 
 use crate::error::{ApiError, ApiResult};
-use crate::redis_link::{RedisLink, RedisUnavailable};
+use crate::redis_link::{KeySpace, RedisUnavailable};
 
 /// One session as stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,8 +199,6 @@ pub const REDIS_USER_SESSIONS_PREFIX: &str = "dojo:user-sessions:";
 const EXPIRY_GRACE: Duration = Duration::from_secs(5);
 /// The longest lifetime Redis is asked for (PEXPIREAT refuses absurd times).
 const LONGEST_LIFETIME: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
-/// How many keys one SCAN step looks at while clearing.
-const SCAN_BATCH: u64 = 500;
 
 /// Updates `last_seen` only if the session still exists: a plain HSET would bring an
 /// expired session back as a record without a TTL.
@@ -232,14 +229,10 @@ const REMOVE_ALL_OF_USER: &str = "local removed = 0 \
 /// sessions so a password reset can end them all.
 #[derive(Debug)]
 pub struct RedisSessionStore {
-    link: RedisLink,
+    /// The session keys; [`SessionStore::clear`] deletes them before the next call.
+    keys: KeySpace,
     /// The absolute session lifetime: the TTL of a new session.
     lifetime: Duration,
-    /// Clears asked for by [`SessionStore::clear`] and clears done: the next call runs
-    /// the missing one first, so a reset never waits on the network.
-    clears_asked: AtomicU64,
-    clears_done: AtomicU64,
-    clearing: tokio::sync::Mutex<()>,
     touch_if_live: redis::Script,
     remove_one: redis::Script,
     remove_all_of_user: redis::Script,
@@ -249,11 +242,8 @@ impl RedisSessionStore {
     /// Sessions on the server at `url`, living `lifetime` at most. Does not connect.
     pub fn new(url: &str, lifetime: Duration) -> RedisSessionStore {
         RedisSessionStore {
-            link: RedisLink::new(url),
+            keys: KeySpace::new(url, &[REDIS_SESSION_PREFIX, REDIS_USER_SESSIONS_PREFIX]),
             lifetime: lifetime.min(LONGEST_LIFETIME),
-            clears_asked: AtomicU64::new(0),
-            clears_done: AtomicU64::new(0),
-            clearing: tokio::sync::Mutex::new(()),
             touch_if_live: redis::Script::new(TOUCH_IF_LIVE),
             remove_one: redis::Script::new(REMOVE_ONE),
             remove_all_of_user: redis::Script::new(REMOVE_ALL_OF_USER),
@@ -262,57 +252,16 @@ impl RedisSessionStore {
 
     /// The server, password left out.
     pub fn shown_url(&self) -> &str {
-        self.link.shown_url()
+        self.keys.link().shown_url()
     }
 
     /// A connection, after any clear still owed has run.
     async fn connection(&self) -> ApiResult<ConnectionManager> {
-        let mut connection = self.link.connection().map_err(unavailable)?;
-        if self.clears_done.load(Ordering::SeqCst) < self.clears_asked.load(Ordering::SeqCst) {
-            let _one_at_a_time = self.clearing.lock().await;
-            let asked = self.clears_asked.load(Ordering::SeqCst);
-            if self.clears_done.load(Ordering::SeqCst) < asked {
-                self.delete_every_session(&mut connection).await?;
-                self.clears_done.store(asked, Ordering::SeqCst);
-            }
-        }
-        Ok(connection)
-    }
-
-    /// Deletes the sandbox's session keys, found with SCAN by their prefixes; other keys
-    /// on the server (the cache's, another application's) are left alone.
-    async fn delete_every_session(&self, connection: &mut ConnectionManager) -> ApiResult<()> {
-        for prefix in [REDIS_SESSION_PREFIX, REDIS_USER_SESSIONS_PREFIX] {
-            let pattern = format!("{prefix}*");
-            let mut cursor = 0u64;
-            loop {
-                let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
-                    .arg(cursor)
-                    .arg("MATCH")
-                    .arg(&pattern)
-                    .arg("COUNT")
-                    .arg(SCAN_BATCH)
-                    .query_async(connection)
-                    .await
-                    .map_err(|e| self.failed(&e))?;
-                if !keys.is_empty() {
-                    redis::cmd("DEL")
-                        .arg(&keys)
-                        .query_async::<()>(connection)
-                        .await
-                        .map_err(|e| self.failed(&e))?;
-                }
-                if next == 0 {
-                    break;
-                }
-                cursor = next;
-            }
-        }
-        Ok(())
+        self.keys.connection().await.map_err(unavailable)
     }
 
     fn failed(&self, error: &redis::RedisError) -> ApiError {
-        unavailable(self.link.failed(error))
+        unavailable(self.keys.link().failed(error))
     }
 
     async fn put_record(&self, id_hash: &str, record: SessionRecord) -> ApiResult<()> {
@@ -432,7 +381,7 @@ impl SessionStore for RedisSessionStore {
     }
 
     fn clear(&self) -> ApiResult<()> {
-        self.clears_asked.fetch_add(1, Ordering::SeqCst);
+        self.keys.ask_clear();
         Ok(())
     }
 }

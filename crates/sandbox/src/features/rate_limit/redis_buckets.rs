@@ -9,17 +9,12 @@
 //! left alone that long would be full again, so Redis may as well forget it.
 
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
-
-use redis::aio::ConnectionManager;
 
 use super::Policy;
-use crate::redis_link::{RedisLink, RedisUnavailable};
+use crate::redis_link::{KeySpace, RedisUnavailable};
 
 /// Every key of the rate limiter starts with this.
 pub(super) const KEY_PREFIX: &str = "dojo:ratelimit:";
-/// How many keys one SCAN step looks at while clearing.
-const SCAN_BATCH: u64 = 500;
 
 // region: rate-limit-redis
 /// KEYS: the client's bucket, then the user's if the request is signed in. ARGV: each
@@ -65,30 +60,23 @@ pub(super) struct Taken {
 /// The buckets on one Redis server.
 #[derive(Debug)]
 pub(super) struct RedisBuckets {
-    link: RedisLink,
+    /// The buckets' keys; a topic reset deletes them before the next request counts.
+    keys: KeySpace,
     take_token: redis::Script,
-    /// Clears asked for by a topic reset and clears done: the next request runs the
-    /// missing one first, so a reset never waits on the network.
-    clears_asked: AtomicU64,
-    clears_done: AtomicU64,
-    clearing: tokio::sync::Mutex<()>,
 }
 
 impl RedisBuckets {
     /// Buckets on the server at `url`. Does not connect.
     pub(super) fn new(url: &str) -> RedisBuckets {
         RedisBuckets {
-            link: RedisLink::new(url),
+            keys: KeySpace::new(url, &[KEY_PREFIX]),
             take_token: redis::Script::new(TAKE_TOKEN),
-            clears_asked: AtomicU64::new(0),
-            clears_done: AtomicU64::new(0),
-            clearing: tokio::sync::Mutex::new(()),
         }
     }
 
     /// The server, password left out.
     pub(super) fn shown_url(&self) -> &str {
-        self.link.shown_url()
+        self.keys.link().shown_url()
     }
 
     /// One request against the client's bucket and, if signed in, the user's: one round
@@ -99,7 +87,7 @@ impl RedisBuckets {
         client_policy: Policy,
         user: Option<(u64, Policy)>,
     ) -> Result<Taken, RedisUnavailable> {
-        let mut connection = self.connection().await?;
+        let mut connection = self.keys.connection().await?;
         let mut invocation = self.take_token.prepare_invoke();
         invocation
             .key(format!("{KEY_PREFIX}client:{client}"))
@@ -114,7 +102,7 @@ impl RedisBuckets {
         let reply: Vec<String> = invocation
             .invoke_async(&mut connection)
             .await
-            .map_err(|e| self.link.failed(&e))?;
+            .map_err(|e| self.keys.link().failed(&e))?;
         self.read(&reply, user.is_some())
     }
     // endregion
@@ -138,54 +126,6 @@ impl RedisBuckets {
 
     /// Asks for every bucket to be deleted before the next request is counted.
     pub(super) fn clear(&self) {
-        self.clears_asked.fetch_add(1, Ordering::SeqCst);
+        self.keys.ask_clear();
     }
-
-    /// A connection, after any clear still owed has run.
-    async fn connection(&self) -> Result<ConnectionManager, RedisUnavailable> {
-        let mut connection = self.link.connection()?;
-        if self.clears_done.load(Ordering::SeqCst) < self.clears_asked.load(Ordering::SeqCst) {
-            let _one_at_a_time = self.clearing.lock().await;
-            let asked = self.clears_asked.load(Ordering::SeqCst);
-            if self.clears_done.load(Ordering::SeqCst) < asked {
-                self.delete_every_bucket(&mut connection).await?;
-                self.clears_done.store(asked, Ordering::SeqCst);
-            }
-        }
-        Ok(connection)
-    }
-
-    // region: rate-limit-redis-clear
-    /// Deletes the rate limiter's keys, found with SCAN by their prefix: never FLUSHDB,
-    /// which would take the cache's keys and every other application's with them.
-    async fn delete_every_bucket(
-        &self,
-        connection: &mut ConnectionManager,
-    ) -> Result<(), RedisUnavailable> {
-        let pattern = format!("{KEY_PREFIX}*");
-        let mut cursor = 0u64;
-        loop {
-            let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
-                .arg(cursor)
-                .arg("MATCH")
-                .arg(&pattern)
-                .arg("COUNT")
-                .arg(SCAN_BATCH)
-                .query_async(connection)
-                .await
-                .map_err(|e| self.link.failed(&e))?;
-            if !keys.is_empty() {
-                redis::cmd("DEL")
-                    .arg(&keys)
-                    .query_async::<()>(connection)
-                    .await
-                    .map_err(|e| self.link.failed(&e))?;
-            }
-            if next == 0 {
-                return Ok(());
-            }
-            cursor = next;
-        }
-    }
-    // endregion
 }
