@@ -10,6 +10,7 @@ pub mod interviews;
 pub mod profile;
 pub mod sandbox;
 mod sandbox_control;
+pub mod sandbox_secrets;
 pub mod sandbox_settings;
 pub mod settings;
 pub mod stories;

@@ -26,6 +26,8 @@ pub struct SandboxOptions {
     pub mongodb_uri: Option<String>,
     /// Keep the cache (topic 31) and the login sessions (topic 2) in this Redis.
     pub redis_url: Option<String>,
+    /// Signing secrets kept per install; random per start when `None`.
+    pub secrets: Option<crate::sandbox_secrets::SandboxSecrets>,
 }
 
 /// Starts a sandbox in the current tokio runtime.
@@ -48,6 +50,11 @@ pub async fn start(options: SandboxOptions) -> std::io::Result<Sandbox> {
     }
     config.mongodb_uri = options.mongodb_uri;
     config.redis_url = options.redis_url;
+    if let Some(secrets) = options.secrets {
+        config.jwt_secret = secrets.jwt_key();
+        config.webhook_secret = secrets.webhook_secret;
+        config.payment_webhook_secret = secrets.payment_webhook_secret;
+    }
     Sandbox::start(config).await
 }
 

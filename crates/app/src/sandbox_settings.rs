@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::sandbox::{SandboxInfo, SandboxOptions};
+use crate::sandbox_secrets::SandboxSecrets;
 use crate::{Dojo, Error, Result};
 
 /// The file in the data folder that holds the sandbox settings.
@@ -170,6 +171,20 @@ impl Dojo {
         });
         let mut options = SandboxOptions::default();
         apply(&stored, &mut options);
+        // Tokens and signed events outlive a restart: the install keeps its secrets.
+        if let Some(dir) = self
+            .sandbox_settings_file()
+            .and_then(|f| Some(f.parent()?.to_owned()))
+        {
+            match SandboxSecrets::load_or_create(&dir) {
+                Ok(secrets) => options.secrets = Some(secrets),
+                Err(error) => eprintln!(
+                    "backend dojo: cannot keep the sandbox's secrets in {}: {error}; \
+                     this launch signs with fresh ones",
+                    dir.display()
+                ),
+            }
+        }
         self.launch_sandbox(options).await
     }
 

@@ -441,3 +441,63 @@ async fn web_mode_reads_saves_and_tests_the_sandbox_settings() {
     );
     dojo.stop_sandbox().await.expect("stop");
 }
+
+/// Signs in as the seeded learner on the app's sandbox; the access token.
+async fn access_token(base_url: &str) -> String {
+    let answer: Value = reqwest::Client::new()
+        .post(format!("{base_url}/api/v1/auth/login"))
+        .json(&json!({ "email": "ada@dojo.test", "password": "correct-horse-battery" }))
+        .send()
+        .await
+        .expect("login answers")
+        .json()
+        .await
+        .expect("JSON");
+    answer["access_token"]
+        .as_str()
+        .expect("an access token")
+        .to_owned()
+}
+
+async fn me_status(base_url: &str, token: &str) -> u16 {
+    reqwest::Client::new()
+        .get(format!("{base_url}/api/v1/me"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("me answers")
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_outlives_a_restart_of_the_app_but_not_a_move_to_another_install() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let dojo = dojo_in(dir.path());
+    dojo.launch_saved_sandbox().await.expect("launch");
+    let base_url = dojo.sandbox_info().base_url.expect("running");
+    let token = access_token(&base_url).await;
+    assert_eq!(me_status(&base_url, &token).await, 200);
+    dojo.stop_sandbox().await.expect("stop");
+
+    let next = dojo_in(dir.path());
+    next.launch_saved_sandbox().await.expect("launch");
+    let base_url = next.sandbox_info().base_url.expect("running");
+    assert_eq!(
+        me_status(&base_url, &token).await,
+        200,
+        "the install keeps its signing key"
+    );
+    next.stop_sandbox().await.expect("stop");
+
+    let other = tempfile::tempdir().expect("temp dir");
+    let elsewhere = dojo_in(other.path());
+    elsewhere.launch_saved_sandbox().await.expect("launch");
+    let base_url = elsewhere.sandbox_info().base_url.expect("running");
+    assert_eq!(
+        me_status(&base_url, &token).await,
+        401,
+        "another install has its own key"
+    );
+    elsewhere.stop_sandbox().await.expect("stop");
+}
