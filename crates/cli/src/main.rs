@@ -227,6 +227,8 @@ fn run(command: Command) -> Result<ExitCode, String> {
                     tooling_token,
                     mongodb_uri,
                     redis_url,
+                    // Headless: fresh signing secrets at every start.
+                    secrets: None,
                 };
                 let running = sandbox::start(options)
                     .await
