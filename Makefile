@@ -32,9 +32,13 @@ lint: build
 test-rust: build
 	cargo test --workspace
 
+# The README shows screenshots these tests take, so they stay current.
+README_SHOTS := dashboard topic-17-console traffic review mentor export settings-sandbox-dark mailbox-topic-4
+
 test-ui: build
 	cd ui && npm run --silent check
 	cd tests/web && node --test --test-reporter=spec
+	cp $(README_SHOTS:%=tests/web/artifacts/%.png) docs/screenshots/
 
 # The exported Postman collection, run by newman against a fresh sandbox.
 test-postman: build
@@ -50,6 +54,7 @@ test-fuzz: build
 
 test-desktop: build
 	cd tests/desktop && node --test --test-reporter=spec
+	cp tests/desktop/artifacts/desktop-topic-17.png docs/screenshots/
 
 # A release .deb of the desktop app (icon, desktop entry, dojo:// links); not part of `test`.
 dist: ui
