@@ -18,4 +18,5 @@ rm -f "$bundle_dir"/*.deb
 deb=$(ls "$bundle_dir"/*.deb)
 echo "dist: $deb ($(du -h "$deb" | cut -f1))"
 dpkg-deb --info "$deb" | sed -n 's/^ \(Package\|Version\|Depends\|Installed-Size\):/dist:   \1:/p'
-dpkg-deb --contents "$deb" | awk '{ print "dist:   " $6 }' | grep -E 'bin/|\.desktop|icons/.*128x128'
+dpkg-deb --contents "$deb" | sed -E 's/^([^ ]+ +){5}//' \
+  | grep -E 'bin/.|\.desktop$|128x128/apps/.' | sed 's/^/dist:   /'
