@@ -86,8 +86,8 @@ impl Dojo {
         Ok(summary.into())
     }
 
-    /// Deletes every note, story, review, interview and all progress, then makes the
-    /// topics' flashcards again.
+    /// Deletes every note, story, review, interview, all progress and the profile (so the
+    /// guided start is offered again), then makes the topics' flashcards again.
     pub fn study_reset(&self, request: &ResetRequest) -> Result<RestoreSummary> {
         if request.confirm != RESET_CONFIRMATION {
             return Err(Error::BadReset);
@@ -100,6 +100,7 @@ impl Dojo {
         empty.reviews.clear();
         empty.stories.clear();
         empty.interviews.clear();
+        empty.profile = None;
         study.import_all(&empty)?;
         study.sync_library(&self.library)?;
         let left = study.export_all()?;

@@ -339,6 +339,12 @@ async fn a_backup_survives_a_reset_and_a_bad_file_changes_nothing() {
         Some(json!({ "state": "confident" })),
     )
     .await;
+    web.ok(
+        "PUT",
+        "/api/profile",
+        Some(json!({ "stack_first": "rust", "interview_date": "2026-12-14", "daily_minutes": 60 })),
+    )
+    .await;
 
     let info = web.ok("GET", "/api/study/info", None).await;
     assert_eq!(
@@ -410,6 +416,16 @@ async fn a_backup_survives_a_reset_and_a_bad_file_changes_nothing() {
         state_of(&web.ok("GET", "/api/study/dashboard", None).await, 5),
         "not-started"
     );
+    let profile = web.ok("GET", "/api/profile", None).await;
+    assert_eq!(
+        (
+            &profile["first_run"],
+            &profile["stack_first"],
+            &profile["interview_date"]
+        ),
+        (&json!("pending"), &json!("express"), &Value::Null),
+        "a reset forgets the first run's answers and offers the guided start again"
+    );
 
     let (status, content_type, _) = web
         .call_text("POST", "/api/study/restore", "{\"format\": 42}")
@@ -431,5 +447,21 @@ async fn a_backup_survives_a_reset_and_a_bad_file_changes_nothing() {
     assert_eq!(
         state_of(&web.ok("GET", "/api/study/dashboard", None).await, 5),
         "confident"
+    );
+    let profile = web.ok("GET", "/api/profile", None).await;
+    assert_eq!(
+        (
+            &profile["first_run"],
+            &profile["stack_first"],
+            &profile["interview_date"],
+            &profile["daily_minutes"]
+        ),
+        (
+            &json!("done"),
+            &json!("rust"),
+            &json!("2026-12-14"),
+            &json!(60)
+        ),
+        "the backup brings the profile back"
     );
 }

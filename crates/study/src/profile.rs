@@ -156,6 +156,22 @@ impl Default for Profile {
     }
 }
 
+/// The profile as a study export carries it: the stored row, exactly. An export without
+/// one comes from a learner who had not finished or skipped the guided start yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct ProfileRecord {
+    pub first_run: FirstRun,
+    pub stack_first: StackFocus,
+    /// `YYYY-MM-DD`, or `null`.
+    pub interview_date: Option<String>,
+    pub daily_minutes: u32,
+    pub code_font: CodeFont,
+    #[ts(type = "number")]
+    pub updated_at: UnixSeconds,
+}
+
 /// What the first run and Settings save. The whole profile is sent each time.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
@@ -298,13 +314,7 @@ impl Study {
             .filter(|text| !text.is_empty())
             .map(|text| CivilDate::parse(text).map(|date| date.to_string()))
             .transpose()?;
-        if !(MIN_DAILY_MINUTES..=MAX_DAILY_MINUTES).contains(&choices.daily_minutes) {
-            return Err(Error::Invalid(format!(
-                "a daily budget of {} minutes is out of range; choose {MIN_DAILY_MINUTES} to \
-                 {MAX_DAILY_MINUTES} minutes",
-                choices.daily_minutes
-            )));
-        }
+        check_daily_minutes(choices.daily_minutes)?;
         let now = self.now();
         self.write(|tx| {
             let current = load(tx)?;
@@ -359,16 +369,68 @@ impl Study {
     }
 }
 
+/// Checks a daily budget against the accepted range.
+fn check_daily_minutes(minutes: u32) -> Result<()> {
+    if (MIN_DAILY_MINUTES..=MAX_DAILY_MINUTES).contains(&minutes) {
+        return Ok(());
+    }
+    Err(Error::Invalid(format!(
+        "a daily budget of {minutes} minutes is out of range; choose {MIN_DAILY_MINUTES} to \
+         {MAX_DAILY_MINUTES} minutes"
+    )))
+}
+
+/// Checks a profile an import brings, with the same rules Settings applies.
+pub(crate) fn check_record(record: &ProfileRecord) -> Result<()> {
+    if let Some(date) = &record.interview_date {
+        CivilDate::parse(date)?;
+    }
+    check_daily_minutes(record.daily_minutes)
+}
+
+/// The stored profile row, if the learner has one.
+pub(crate) fn read_record(conn: &Connection) -> Result<Option<ProfileRecord>> {
+    Ok(read_row(conn)?.map(|profile| ProfileRecord {
+        first_run: profile.first_run,
+        stack_first: profile.stack_first,
+        interview_date: profile.interview_date,
+        daily_minutes: profile.daily_minutes,
+        code_font: profile.code_font,
+        updated_at: profile.updated_at.unwrap_or_default(),
+    }))
+}
+
+/// Replaces the profile row with `record`; `None` leaves no row, so the guided start is
+/// offered again.
+pub(crate) fn replace_record(conn: &Connection, record: Option<&ProfileRecord>) -> Result<()> {
+    conn.execute("DELETE FROM profile", [])?;
+    if let Some(record) = record {
+        let profile = Profile {
+            first_run: record.first_run,
+            stack_first: record.stack_first,
+            interview_date: record.interview_date.clone(),
+            daily_minutes: record.daily_minutes,
+            code_font: record.code_font,
+            updated_at: Some(record.updated_at),
+        };
+        store(conn, &profile, record.updated_at)?;
+    }
+    Ok(())
+}
+
 fn load(conn: &Connection) -> Result<Profile> {
-    let found = conn
+    Ok(read_row(conn)?.unwrap_or_default())
+}
+
+fn read_row(conn: &Connection) -> Result<Option<Profile>> {
+    Ok(conn
         .query_row(
             "SELECT first_run, stack_first, interview_date, daily_minutes, code_font, updated_at
              FROM profile WHERE id = 1",
             [],
             from_row,
         )
-        .optional()?;
-    Ok(found.unwrap_or_default())
+        .optional()?)
 }
 
 fn store(conn: &Connection, profile: &Profile, now: UnixSeconds) -> Result<()> {

@@ -14,6 +14,7 @@ use crate::db::{Study, UnixSeconds};
 use crate::error::{Error, Result};
 use crate::interviews::{CriterionScore, FollowUpView, SECONDS_PER_QUESTION};
 use crate::migrations::CURRENT_VERSION;
+use crate::profile::{self, ProfileRecord};
 use crate::progress::TopicState;
 use crate::rubric::{InterviewPreset, SCORE_RANGE};
 use crate::schedule::ReviewGrade;
@@ -39,6 +40,11 @@ pub struct StudyExport {
     pub reviews: Vec<ReviewRecord>,
     pub stories: Vec<StoryRecord>,
     pub interviews: Vec<InterviewRecord>,
+    /// The first run's answers and Settings' choices; absent (or `null`) when the learner
+    /// had none, and an import then offers the guided start again.
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub profile: Option<ProfileRecord>,
 }
 
 /// One topic's progress.
@@ -221,15 +227,17 @@ impl Study {
                 reviews: read_reviews(&snapshot)?,
                 stories: read_stories(&snapshot)?,
                 interviews: read_interviews(&snapshot)?,
+                profile: profile::read_record(&snapshot)?,
             };
             snapshot.finish()?;
             Ok(export)
         })
     }
 
-    /// Replaces all study data with `data`, in one transaction. Data that breaks a rule
-    /// (unknown topic, a review of a missing card, a score outside 1 to 4, ...) is refused
-    /// with [`Error::Import`] and nothing changes.
+    /// Replaces all study data with `data`, the profile included, in one transaction. Data
+    /// that breaks a rule (unknown topic, a review of a missing card, a score outside 1 to 4,
+    /// an interview date that is not a date, ...) is refused with [`Error::Import`] and
+    /// nothing changes.
     pub fn import_all(&self, data: &StudyExport) -> Result<ImportSummary> {
         check(data)?;
         self.write(|tx| {
@@ -363,6 +371,10 @@ fn check(data: &StudyExport) -> Result<()> {
             review.id
         ));
     }
+    if let Some(record) = &data.profile {
+        profile::check_record(record)
+            .map_err(|error| Error::Import(format!("profile: {error}")))?;
+    }
     for interview in &data.interviews {
         let id = interview.id;
         if !SECONDS_PER_QUESTION.contains(&interview.seconds_per_question) {
@@ -418,6 +430,7 @@ fn clear(conn: &Connection) -> Result<()> {
 }
 
 fn write_all(conn: &Connection, data: &StudyExport) -> Result<()> {
+    profile::replace_record(conn, data.profile.as_ref())?;
     for p in &data.progress {
         conn.execute(
             "INSERT INTO progress (topic_id, state, drills_passed, drills_total, drills_run_at,

@@ -5,7 +5,8 @@ mod common;
 
 use common::{T0, study_with_embedded};
 use dojo_study::{
-    Error, InterviewSetup, ReviewGrade, RubricCriterion, StoryDraft, Study, StudyExport, TopicState,
+    CodeFont, Error, FirstRun, InterviewSetup, ProfileChoices, ReviewGrade, RubricCriterion,
+    StackFocus, StoryDraft, Study, StudyExport, TopicState,
 };
 
 /// A database with some of everything.
@@ -59,6 +60,14 @@ fn populated() -> (Study, dojo_content::Library) {
     study
         .set_interview_note(interview.id, 1, "Skipped 403.")
         .expect("note");
+    study
+        .save_profile(&ProfileChoices {
+            stack_first: StackFocus::Rust,
+            interview_date: Some("2026-12-14".into()),
+            daily_minutes: 45,
+            code_font: Some(CodeFont::JetBrainsMono),
+        })
+        .expect("profile");
     (study, library)
 }
 
@@ -119,6 +128,12 @@ fn an_export_imported_into_a_fresh_database_restores_everything() {
         target.due_cards(far, 500).expect("due"),
         source.due_cards(far, 500).expect("due")
     );
+    assert_eq!(
+        target.profile().expect("profile"),
+        source.profile().expect("profile"),
+        "the first run's answers and the code font come back"
+    );
+    assert_eq!(target.profile().expect("profile").first_run, FirstRun::Done);
     let hits = target.search("algorithm", 50).expect("search");
     assert!(
         hits.iter().any(|h| h.section == "note" && h.topic_id == 1),
@@ -189,6 +204,22 @@ fn invalid_data_is_refused_and_nothing_changes() {
             "current question",
             Box::new(|e| e.interviews[0].current_index = 7),
         ),
+        (
+            "profile: 2026-02-30 is not a day on the calendar",
+            Box::new(|e| {
+                if let Some(profile) = e.profile.as_mut() {
+                    profile.interview_date = Some("2026-02-30".into());
+                }
+            }),
+        ),
+        (
+            "profile: a daily budget of 0 minutes",
+            Box::new(|e| {
+                if let Some(profile) = e.profile.as_mut() {
+                    profile.daily_minutes = 0;
+                }
+            }),
+        ),
     ];
     for (expected, spoil) in cases {
         let mut bad = good.clone();
@@ -223,4 +254,27 @@ fn invalid_data_is_refused_and_nothing_changes() {
         StudyExport::from_json(&extra.to_string()).is_err(),
         "unknown fields are refused"
     );
+}
+
+#[test]
+fn an_export_without_a_profile_offers_the_guided_start_again() {
+    let (study, _) = populated();
+    let mut export = study.export_all().expect("export");
+    assert!(
+        export.profile.is_some(),
+        "the profile is part of the export"
+    );
+    export.profile = None;
+    study.import_all(&export).expect("import");
+    let profile = study.profile().expect("profile");
+    assert_eq!(profile.first_run, FirstRun::Pending);
+    assert_eq!(profile.stack_first, StackFocus::Express);
+    assert_eq!(profile.interview_date, None);
+
+    // A file written before exports carried the profile reads the same way.
+    let mut value: serde_json::Value =
+        serde_json::from_str(&export.to_json().expect("json")).expect("value");
+    value.as_object_mut().expect("an object").remove("profile");
+    let older = StudyExport::from_json(&value.to_string()).expect("an older file still reads");
+    assert_eq!(older.profile, None);
 }

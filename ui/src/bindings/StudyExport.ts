@@ -2,6 +2,7 @@
 import type { CardRecord } from "./CardRecord";
 import type { InterviewRecord } from "./InterviewRecord";
 import type { NoteRecord } from "./NoteRecord";
+import type { ProfileRecord } from "./ProfileRecord";
 import type { ProgressRecord } from "./ProgressRecord";
 import type { ReviewRecord } from "./ReviewRecord";
 import type { StoryRecord } from "./StoryRecord";
@@ -17,4 +18,9 @@ format: string,
 /**
  * The schema version of the database that wrote it.
  */
-schema_version: number, exported_at: number, progress: Array<ProgressRecord>, notes: Array<NoteRecord>, cards: Array<CardRecord>, reviews: Array<ReviewRecord>, stories: Array<StoryRecord>, interviews: Array<InterviewRecord>, };
+schema_version: number, exported_at: number, progress: Array<ProgressRecord>, notes: Array<NoteRecord>, cards: Array<CardRecord>, reviews: Array<ReviewRecord>, stories: Array<StoryRecord>, interviews: Array<InterviewRecord>, 
+/**
+ * The first run's answers and Settings' choices; absent (or `null`) when the learner
+ * had none, and an import then offers the guided start again.
+ */
+profile?: ProfileRecord | null, };
