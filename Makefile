@@ -28,6 +28,7 @@ build: ui
 lint: build
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	$(TOOLS_DIR)/bin/cargo-deny deny --offline check licenses bans sources
 
 test-rust: build
 	cargo test --workspace
@@ -51,6 +52,7 @@ test-realtime: build
 # Schemathesis against a fresh sandbox, from its own OpenAPI document.
 test-fuzz: build
 	tests/fuzz/openapi-fuzz.sh
+	tests/fuzz/parser-fuzz.sh
 
 test-desktop: build
 	cd tests/desktop && node --test --test-reporter=spec

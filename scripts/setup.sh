@@ -1,22 +1,26 @@
 #!/usr/bin/env bash
 # Installs what Backend Dojo needs to build, run and test, and nothing that is already
-# there: system packages, npm packages for the UI and the test suites, tauri-driver.
+# there: system packages, npm packages for the UI and the test suites, tauri-driver and
+# cargo-deny.
 # `make run` and `make test` both start with it; a second run does no work.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TOOLS_DIR=${TOOLS_DIR:-$HOME/.cache/backend-dojo/tools}
 TAURI_DRIVER_VERSION=2.1.0
+CARGO_DENY_VERSION=0.20.2
 
 # Build: Tauri's WebKitGTK stack; libcurl, libxml2 and libclang for the drill engine
 # (the hurl crate). Test: a virtual display, the WebKit driver, Chromium, poppler (PDF
-# checks), Redis (session and cache stores), Python virtualenvs (test tools from PyPI).
+# checks), Redis (session and cache stores), Python virtualenvs (test tools from PyPI),
+# xdotool (native dialogs and menus in desktop tests), aiosmtpd (an SMTP server for mail
+# delivery tests).
 APT_PACKAGES=(
   build-essential pkg-config curl wget file libssl-dev
   libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
   libcurl4-openssl-dev libxml2-dev libclang-dev
   xvfb xauth x11-apps imagemagick dbus-x11 at-spi2-core fonts-dejavu-core
-  webkit2gtk-driver chromium poppler-utils redis-server python3-venv
+  webkit2gtk-driver chromium poppler-utils redis-server python3-venv xdotool python3-aiosmtpd
 )
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
@@ -51,14 +55,15 @@ install_npm_packages() {
   (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
 }
 
-install_tauri_driver() {
-  if "$TOOLS_DIR/bin/tauri-driver" --help >/dev/null 2>&1 \
-    && [ -f "$TOOLS_DIR/.tauri-driver-$TAURI_DRIVER_VERSION" ]; then
+# A Rust tool from crates.io at a pinned version, built once into $TOOLS_DIR.
+install_cargo_tool() {
+  local name=$1 version=$2 binary=$3
+  if [ -x "$TOOLS_DIR/bin/$binary" ] && [ -f "$TOOLS_DIR/.$name-$version" ]; then
     return
   fi
-  say "installing tauri-driver $TAURI_DRIVER_VERSION into $TOOLS_DIR"
-  cargo install tauri-driver --version "$TAURI_DRIVER_VERSION" --locked --root "$TOOLS_DIR" --quiet
-  touch "$TOOLS_DIR/.tauri-driver-$TAURI_DRIVER_VERSION"
+  say "installing $name $version into $TOOLS_DIR"
+  cargo install "$name" --version "$version" --locked --root "$TOOLS_DIR" --quiet
+  touch "$TOOLS_DIR/.$name-$version"
 }
 
 # One virtualenv per Python tool, rebuilt only when its pinned requirement changes.
@@ -84,4 +89,5 @@ install_npm_packages tests/desktop
 install_npm_packages tests/postman
 install_npm_packages tests/realtime
 install_npm_packages packaging
-install_tauri_driver
+install_cargo_tool tauri-driver "$TAURI_DRIVER_VERSION" tauri-driver
+install_cargo_tool cargo-deny "$CARGO_DENY_VERSION" cargo-deny
