@@ -3,68 +3,33 @@
 // learner would use it: the window opens, all 33 topics are listed, a topic opens with
 // highlighted code, a mock interview opens the candidate's view as a second window, and
 // the app reopens with the same window size and the last topic it showed.
-//
-//   DOJO_DESKTOP_BIN  the desktop binary (default ~/.cache/backend-dojo/target/debug/backend-dojo)
-//   TAURI_DRIVER      tauri-driver (default ~/.cache/backend-dojo/tools/bin/tauri-driver)
-//   ARTIFACTS_DIR     where screenshots go (default tests/desktop/artifacts/)
+// The display, driver and scratch study folder come from harness.mjs (which also lists the
+// environment variables that point at the binary, the driver and the screenshot folder).
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { homedir, tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { remote } from "webdriverio";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  WAIT_MS,
+  clickInView as clickInViewOf,
+  saveAppScreenshot,
+  saveScreenScreenshot,
+  startDesktop,
+} from "./harness.mjs";
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const CACHE = join(homedir(), ".cache", "backend-dojo");
-const APP = process.env.DOJO_DESKTOP_BIN || join(CACHE, "target", "debug", "backend-dojo");
-const TAURI_DRIVER = process.env.TAURI_DRIVER || join(CACHE, "tools", "bin", "tauri-driver");
-const ARTIFACTS_DIR = process.env.ARTIFACTS_DIR || join(HERE, "artifacts");
-const WAIT_MS = 30_000;
-
-let display;
-let driver;
+let desktop;
 let browser;
-let driverPort;
-// The app's study data goes to a scratch folder, never the learner's own.
-const dataDir = mkdtempSync(join(tmpdir(), "dojo-desktop-test-"));
+let dataDir;
 
 before(async () => {
-  assert.ok(existsSync(APP), `desktop binary not found at ${APP}; run make test`);
-  assert.ok(existsSync(TAURI_DRIVER), `tauri-driver not found at ${TAURI_DRIVER}; run make test`);
-  display = await startXvfb();
-  driverPort = await freePort();
-  const nativePort = await freePort();
-  driver = spawn(TAURI_DRIVER, ["--port", String(driverPort), "--native-port", String(nativePort)], {
-    env: { ...process.env, DISPLAY: display.name, DOJO_DATA_DIR: dataDir },
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  await waitForDriver(driverPort);
-  browser = await launchApp();
+  desktop = await startDesktop();
+  dataDir = desktop.dataDir;
+  browser = await desktop.launchApp();
 });
 
-/** Starts the desktop app in a new WebDriver session. */
-function launchApp() {
-  return remote({
-    hostname: "127.0.0.1",
-    port: driverPort,
-    logLevel: "error",
-    capabilities: {
-      browserName: "wry",
-      "wdio:enforceWebDriverClassic": true,
-      "tauri:options": { application: APP },
-    },
-  });
-}
-
 after(async () => {
-  await browser?.deleteSession().catch(() => {});
-  driver?.kill("SIGTERM");
-  display?.child.kill("SIGTERM");
-  rmSync(dataDir, { recursive: true, force: true });
+  await desktop?.stop();
 });
 
 test("the window opens on Backend Dojo", async () => {
@@ -99,15 +64,9 @@ test("opening a topic shows its text and highlighted code", async () => {
   assert.match(answer, /Interview answer/);
   assert.match(answer, /Retry-After/);
 
-  await nextFrames();
-  mkdirSync(ARTIFACTS_DIR, { recursive: true });
-  await browser.saveScreenshot(join(ARTIFACTS_DIR, "desktop-topic-17.png"));
+  await saveAppScreenshot(browser, "desktop-topic-17.png");
   // The whole X screen too: the real window with its decorations as a learner sees it.
-  const dump = join(ARTIFACTS_DIR, "desktop-screen.xwd");
-  execFileSync("xwd", ["-root", "-silent", "-display", display.name, "-out", dump]);
-  const convert = existsSync("/usr/bin/convert") ? "/usr/bin/convert" : "convert";
-  execFileSync(convert, [`xwd:${dump}`, `png:${join(ARTIFACTS_DIR, "desktop-screen.png")}`]);
-  rmSync(dump);
+  await saveScreenScreenshot(desktop.display, "desktop-screen.png");
 });
 
 test("the sandbox runs inside the app and the console reaches it", async () => {
@@ -138,8 +97,7 @@ test("the sandbox runs inside the app and the console reaches it", async () => {
   await status.waitForDisplayed({ timeout: WAIT_MS });
   assert.equal(await status.getAttribute("data-status"), "200", "the login answered 200");
   await status.scrollIntoView();
-  await nextFrames();
-  await browser.saveScreenshot(join(ARTIFACTS_DIR, "desktop-console.png"));
+  await saveAppScreenshot(browser, "desktop-console.png");
 });
 
 test("a mock interview opens the candidate's view as a second native window", async () => {
@@ -186,9 +144,7 @@ test("a mock interview opens the candidate's view as a second native window", as
         .then(() => done("allowed"), (error) => done(String(error?.message ?? error)));
     });
     assert.match(refused, /not allowed/i, "the candidate window cannot read the mentor's view");
-    await nextFrames();
-    mkdirSync(ARTIFACTS_DIR, { recursive: true });
-    await browser.saveScreenshot(join(ARTIFACTS_DIR, "desktop-candidate.png"));
+    await saveAppScreenshot(browser, "desktop-candidate.png");
   } finally {
     await browser.switchToWindow(main);
   }
@@ -214,8 +170,8 @@ test("the app reopens with the window's size, position and last topic", async ()
     { timeout: WAIT_MS, timeoutMsg: "window-state.json never held the new size and topic 17" },
   );
 
-  await browser.deleteSession();
-  browser = await launchApp();
+  await desktop.endSession(browser);
+  browser = await desktop.launchApp();
   await browser.waitUntil(async () => (await browser.$("#topic-title").getText().catch(() => "")) === "Rate limiting", {
     timeout: WAIT_MS,
     timeoutMsg: "the app did not reopen on topic 17",
@@ -225,61 +181,7 @@ test("the app reopens with the window's size, position and last topic", async ()
   assert.deepEqual([rect.x, rect.y], [60, 40], "and its position");
 });
 
-/** Starts Xvfb on a display number it picks itself (reported through fd 3). */
-function startXvfb() {
-  const child = spawn("Xvfb", ["-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp"], {
-    stdio: ["ignore", "ignore", "inherit", "pipe"],
-  });
-  return new Promise((resolve, reject) => {
-    let text = "";
-    child.stdio[3].on("data", (chunk) => {
-      text += chunk;
-      if (text.includes("\n")) resolve({ child, name: `:${text.trim()}` });
-    });
-    child.on("error", reject);
-    child.on("exit", (code) => reject(new Error(`Xvfb exited early with code ${code}`)));
-  });
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Polls tauri-driver's status endpoint until it answers. */
-async function waitForDriver(port) {
-  const deadline = Date.now() + WAIT_MS;
-  let delay = 20;
-  while (Date.now() < deadline) {
-    try {
-      const response = await fetch(`http://127.0.0.1:${port}/status`);
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, delay));
-    delay = Math.min(delay * 2, 500);
-  }
-  throw new Error(`tauri-driver did not answer on port ${port}`);
-}
-
-/**
- * Clicks an element after scrolling it to the middle of the window, clear of the status
- * bar; at once, not smoothly, so the click never lands while the page still moves.
- */
-async function clickInView(element) {
-  const target = await element.getElement();
-  await browser.execute((el) => el.scrollIntoView({ block: "center", behavior: "instant" }), target);
-  await target.click();
-}
-
-/** Waits two animation frames so a screenshot shows the settled page. */
-function nextFrames() {
-  return browser.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+/** Clicks an element of the current session after scrolling it into view. */
+function clickInView(element) {
+  return clickInViewOf(browser, element);
 }
