@@ -10,6 +10,7 @@ use ts_rs::TS;
 
 use dojo_sandbox::trace::TraceStore;
 
+pub use dojo_sandbox::features::mail_delivery::SmtpRelay;
 pub use dojo_sandbox::{Sandbox, SandboxConfig};
 
 /// Options a shell may set; everything else keeps the sandbox's defaults.
@@ -26,6 +27,8 @@ pub struct SandboxOptions {
     pub mongodb_uri: Option<String>,
     /// Keep the cache (topic 31) and the login sessions (topic 2) in this Redis.
     pub redis_url: Option<String>,
+    /// Send every mail through this SMTP relay too; the built-in mailbox keeps them all.
+    pub smtp: Option<SmtpRelay>,
     /// Signing secrets kept per install; random per start when `None`.
     pub secrets: Option<crate::sandbox_secrets::SandboxSecrets>,
 }
@@ -50,6 +53,7 @@ pub async fn start(options: SandboxOptions) -> std::io::Result<Sandbox> {
     }
     config.mongodb_uri = options.mongodb_uri;
     config.redis_url = options.redis_url;
+    config.smtp = options.smtp;
     if let Some(secrets) = options.secrets {
         config.jwt_secret = secrets.jwt_key();
         config.webhook_secret = secrets.webhook_secret;

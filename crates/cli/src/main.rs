@@ -80,6 +80,15 @@ enum Command {
         /// limiter's buckets (topic 17) in this Redis, shared by every sandbox pointed at it.
         #[arg(long, env = "DOJO_REDIS_URL", hide_env_values = true)]
         redis_url: Option<String>,
+        /// Also deliver every mail through this SMTP relay: smtp://[user:password@]host:port
+        /// (plain), add ?tls=starttls for STARTTLS, or smtps://... for TLS. The built-in
+        /// mailbox keeps every mail and shows whether it was delivered.
+        #[arg(long, env = "DOJO_SMTP_URL", hide_env_values = true)]
+        smtp_url: Option<String>,
+        /// The From of delivered mail, e.g. "Backend Dojo <dojo@example.com>"; needs
+        /// --smtp-url.
+        #[arg(long, env = "DOJO_MAIL_FROM", requires = "smtp_url")]
+        mail_from: Option<String>,
     },
     /// Serve the app in a browser (web mode) on loopback.
     Serve {
@@ -212,12 +221,18 @@ fn run(command: Command) -> Result<ExitCode, String> {
             tooling_token,
             mongodb_uri,
             redis_url,
+            smtp_url,
+            mail_from,
         } => {
             if tooling_token.as_deref().is_some_and(|token| {
                 token.len() < 16 || !token.bytes().all(|b| b.is_ascii_graphic())
             }) {
                 return Err("--tooling-token must be at least 16 visible ASCII characters".into());
             }
+            let smtp = smtp_url
+                .map(|url| sandbox::SmtpRelay::new(&url, mail_from.as_deref()))
+                .transpose()
+                .map_err(|e| format!("--smtp-url / --mail-from: {e}"))?;
             let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
             runtime.block_on(async {
                 let options = sandbox::SandboxOptions {
@@ -227,6 +242,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
                     tooling_token,
                     mongodb_uri,
                     redis_url,
+                    smtp,
                     // Headless: fresh signing secrets at every start.
                     secrets: None,
                 };
@@ -243,6 +259,13 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 }
                 if running.state.config.redis_url.is_some() {
                     announce("Cache, sessions and rate limits: Redis (from --redis-url)");
+                }
+                if let Some(relay) = running.state.config.smtp.as_ref() {
+                    announce(&format!(
+                        "Mail: kept in the mailbox and delivered through {} as {}",
+                        relay.shown_url(),
+                        relay.from_address()
+                    ));
                 }
                 web::shutdown_signal().await;
                 eprintln!("stopping: finishing requests in flight");

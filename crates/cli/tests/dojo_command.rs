@@ -342,3 +342,126 @@ fn serve_prints_its_url_and_answers_the_api() {
     let (status, _) = http_get(port, "/api/topics", &format!("evil.example:{port}"));
     assert_eq!(status, "HTTP/1.1 421 Misdirected Request");
 }
+
+/// `dojo sandbox` with `args` and none of the mail settings from the environment but `env`.
+fn dojo_sandbox(args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_dojo"));
+    command
+        .arg("sandbox")
+        .args(args)
+        .env_remove("DOJO_SMTP_URL")
+        .env_remove("DOJO_MAIL_FROM")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null());
+    command
+}
+
+#[test]
+fn sandbox_refuses_unusable_mail_settings_naming_the_problem() {
+    let output = dojo_sandbox(&["--smtp-url", "http://learner:s3cret@mail.dojo.test"], &[])
+        .output()
+        .expect("the dojo binary runs");
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        "dojo: --smtp-url / --mail-from: the SMTP URL http://learner:***@mail.dojo.test cannot \
+         be used: the scheme is `http`; use smtp:// (plain or STARTTLS) or smtps:// (TLS)\n"
+    );
+
+    // The same from the environment, where the password must not show either.
+    let output = dojo_sandbox(
+        &[],
+        &[(
+            "DOJO_SMTP_URL",
+            "smtp://learner:s3cret@mail.dojo.test?tls=yes",
+        )],
+    )
+    .output()
+    .expect("the dojo binary runs");
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&output);
+    assert!(text.contains("tls=yes is not a mode"), "{text}");
+    assert!(!text.contains("s3cret"), "{text}");
+
+    let output = dojo_sandbox(
+        &[
+            "--smtp-url",
+            "smtp://127.0.0.1:2525",
+            "--mail-from",
+            "not an address",
+        ],
+        &[],
+    )
+    .output()
+    .expect("the dojo binary runs");
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&output);
+    assert!(
+        text.starts_with(
+            "dojo: --smtp-url / --mail-from: the sender address `not an address` cannot be used: "
+        ),
+        "{text}"
+    );
+
+    // A sender without a relay is a mistake, caught before anything starts.
+    let output = dojo_sandbox(&["--mail-from", "dojo@dojo.test"], &[])
+        .output()
+        .expect("the dojo binary runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("--smtp-url"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn sandbox_announces_its_smtp_relay_without_the_password() {
+    let child = dojo_sandbox(
+        &[
+            "--port",
+            "0",
+            "--smtp-url",
+            "smtp://learner:s3cret@127.0.0.1:2525?tls=starttls",
+            "--mail-from",
+            "Dojo <mailer@dojo.test>",
+        ],
+        &[],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null())
+    .spawn()
+    .expect("dojo sandbox starts");
+    let mut server = Server(child);
+
+    // Read the announcements on another thread so a sandbox that never prints fails the
+    // test instead of hanging it.
+    let stdout = server.0.stdout.take().expect("piped stdout");
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if sender.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let mut lines = Vec::new();
+    let mail_line = loop {
+        let line = receiver
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("no mail announcement after {lines:?}"));
+        if line.starts_with("Mail: ") {
+            break line;
+        }
+        lines.push(line);
+    };
+    assert_eq!(
+        mail_line,
+        "Mail: kept in the mailbox and delivered through \
+         smtp://learner:***@127.0.0.1:2525?tls=starttls as Dojo <mailer@dojo.test>"
+    );
+    assert!(
+        lines.iter().all(|line| !line.contains("s3cret")),
+        "{lines:?}"
+    );
+}

@@ -63,6 +63,9 @@ pub struct SandboxConfig {
     pub redis_url: Option<String>,
     /// The cache's TTL, source latency and Redis lock (topic 31).
     pub cache: crate::features::cache::CacheConfig,
+    /// An SMTP relay (`--smtp-url`, `--mail-from`) every mail also goes out through; the
+    /// built-in mailbox keeps them all either way. `None`: no mail leaves the machine.
+    pub smtp: Option<crate::features::mail_delivery::SmtpRelay>,
     /// How many generated posts the data suite holds (topic 10's large data set).
     pub seed_posts: u64,
     /// How long a soft-deleted account stays restorable before a purge removes it (topic 13).
@@ -102,6 +105,7 @@ impl Default for SandboxConfig {
             mongodb_uri: None,
             redis_url: None,
             cache: Default::default(),
+            smtp: None,
             seed_posts: dojo_storage::seed::POST_COUNT,
             soft_delete_retention: Duration::from_secs(30 * 24 * 60 * 60),
         }

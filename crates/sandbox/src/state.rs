@@ -132,6 +132,8 @@ impl AppState {
             }
             _ => Arc::new(SqliteSessionStore::in_memory()),
         };
+        // Mail also goes out through the SMTP relay (`--smtp-url`) when one is set.
+        let mailbox = Arc::new(Mailbox::new(config.smtp.clone()));
         let shared = SharedState {
             rate_limiter: Arc::new(RateLimiter::from_config(&config)),
             jwt_key: JwtKey(DecodingKey::from_secret(&config.jwt_secret)),
@@ -144,7 +146,7 @@ impl AppState {
             traces,
             access_log: Arc::new(AccessLog::default()),
             users: Arc::new(UserStore::seeded()),
-            mailbox: Arc::new(Mailbox::default()),
+            mailbox,
             sessions,
             profiles: Arc::new(Profiles::default()),
             refresh_tokens: Arc::new(RefreshStore::default()),

@@ -13,6 +13,7 @@ pub mod health;
 pub mod image_upload;
 pub mod jwt;
 pub mod logger;
+pub mod mail_delivery;
 pub mod mailbox;
 pub mod mock_google;
 pub mod notifications;
