@@ -8,9 +8,10 @@ use std::path::Path;
 use crate::drill::{self, Drill};
 use crate::model::Topic;
 use crate::regions::{self, Region};
-use crate::{Diagnostic, Error, Result, embedded, parse, validate};
+use crate::{Error, Result, embedded, parse, validate};
 
-/// All topics, ordered by id, with the sandbox source regions they include and their drills.
+/// All topics, ordered by id, with the source regions they include (from the sandbox and
+/// storage crates) and their drills.
 #[derive(Debug, Clone)]
 pub struct Library {
     topics: Vec<Topic>,
@@ -30,7 +31,7 @@ impl Library {
         Library::from_sources(owned(embedded::TOPIC_FILES), owned(embedded::DRILL_FILES))
     }
 
-    /// Every `*.md` file of `dir`, with the embedded sandbox regions. Drills come from the
+    /// Every `*.md` file of `dir`, with the embedded source regions. Drills come from the
     /// `drills` folder beside `dir` (`content/drills` for `content/topics`) when there is one.
     pub fn from_dir(dir: &Path) -> Result<Library> {
         let mut files = Vec::new();
@@ -78,10 +79,8 @@ impl Library {
         files: Vec<(String, String)>,
         drill_files: Vec<(String, String)>,
     ) -> Result<Library> {
-        let regions =
-            regions::collect(embedded::SANDBOX_SOURCES.iter().copied()).map_err(|message| {
-                Error::Invalid(vec![Diagnostic::new("crates/sandbox/src", 0, message)])
-            })?;
+        let regions = regions::collect(embedded::RUST_SOURCES.iter().copied())
+            .map_err(|problem| Error::Invalid(vec![problem]))?;
         let mut problems = Vec::new();
         let mut topics = Vec::new();
         for (name, text) in &files {
@@ -120,6 +119,8 @@ impl Library {
         &self.topics
     }
 
+    /// Every region marked in the embedded sources (the sandbox's and the storage crate's),
+    /// by name.
     pub fn regions(&self) -> &BTreeMap<String, Region> {
         &self.regions
     }

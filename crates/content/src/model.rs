@@ -16,7 +16,7 @@ pub struct FrontMatter {
     pub status: Status,
     /// The sandbox feature module that implements the topic.
     pub sandbox: String,
-    /// Sandbox source regions the Rust section includes.
+    /// Source regions (sandbox or storage crate) the Rust section includes.
     #[serde(default)]
     pub regions: Vec<String>,
 }

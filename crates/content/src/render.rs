@@ -17,7 +17,7 @@ fn options() -> Options {
 }
 
 /// Markdown to HTML; code fences are highlighted, `rust region=NAME` fences are replaced
-/// by that region of sandbox source.
+/// by that region of the sandbox or storage source.
 pub fn to_html(markdown: &str, regions: &BTreeMap<String, Region>) -> String {
     let mut events = Vec::new();
     let mut code: Option<(String, String)> = None; // (info string, body)

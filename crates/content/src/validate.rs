@@ -200,7 +200,7 @@ pub fn topic(topic: &Topic, regions: &BTreeMap<String, Region>) -> Vec<Diagnosti
                     report(
                         block.line,
                         format!(
-                            "the region fence {name:?} must be empty: its code comes from the sandbox source"
+                            "the region fence {name:?} must be empty: its code comes from the marked source"
                         ),
                     );
                 }
@@ -214,7 +214,8 @@ pub fn topic(topic: &Topic, regions: &BTreeMap<String, Region>) -> Vec<Diagnosti
                     report(
                         block.line,
                         format!(
-                            "region {name:?} is not marked anywhere in crates/sandbox/src (`// region: {name}`)"
+                            "region {name:?} is not marked anywhere in {} (`// region: {name}`)",
+                            crate::embedded::RUST_SOURCE_DIRS.join(" or ")
                         ),
                     );
                 }

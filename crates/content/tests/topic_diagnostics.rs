@@ -365,7 +365,7 @@ fn a_region_fence_naming_a_missing_region_is_reported() {
         problems(&listed),
         vec![at(
             line,
-            "region \"no-such-region\" is not marked anywhere in crates/sandbox/src (`// region: no-such-region`)"
+            "region \"no-such-region\" is not marked anywhere in crates/sandbox/src or crates/storage/src (`// region: no-such-region`)"
         )]
     );
 
@@ -379,7 +379,7 @@ fn a_region_fence_naming_a_missing_region_is_reported() {
             ),
             at(
                 line,
-                "region \"no-such-region\" is not marked anywhere in crates/sandbox/src (`// region: no-such-region`)"
+                "region \"no-such-region\" is not marked anywhere in crates/sandbox/src or crates/storage/src (`// region: no-such-region`)"
             ),
         ]
     );

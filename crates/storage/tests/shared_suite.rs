@@ -47,6 +47,7 @@ on_both_backends!(
     comments_form_a_tree_with_reply_counts_and_a_depth_limit,
     notifications_belong_to_their_owner_and_count_unread,
     orders_and_reports_match_the_seed,
+    each_report_shows_the_query_that_runs,
     schema_and_query_plans_show_the_live_indexes,
     the_large_data_set_seeds_and_pages_deep,
 );
@@ -101,7 +102,8 @@ mod cases {
     };
     use dojo_storage::schema::{Backend as BackendKind, ExplainTarget};
     use dojo_storage::seed::{self, EPOCH};
-    use dojo_storage::{StoreError, StoreResult};
+    use dojo_storage::{StoreError, StoreResult, mongo, sqlite};
+    use mongodb::bson::{Bson, Document};
     use serde_json::json;
 
     use super::{Backend, HASH};
@@ -1313,6 +1315,146 @@ mod cases {
             };
             assert!(query.contains(grouping), "{report:?}: {query}");
         }
+    }
+
+    /// `shown` with each `"<name>"` placeholder string replaced by its value.
+    fn filled(shown: &serde_json::Value, values: &[(&str, i64)]) -> serde_json::Value {
+        match shown {
+            serde_json::Value::String(text) => values
+                .iter()
+                .find(|(name, _)| *text == format!("<{name}>"))
+                .map_or_else(|| shown.clone(), |(_, value)| json!(value)),
+            serde_json::Value::Array(items) => {
+                items.iter().map(|item| filled(item, values)).collect()
+            }
+            serde_json::Value::Object(members) => members
+                .iter()
+                .map(|(key, value)| (key.clone(), filled(value, values)))
+                .collect(),
+            other => other.clone(),
+        }
+    }
+
+    /// Runs a pipeline given as JSON stages on `collection`, straight through the driver.
+    async fn aggregate(
+        database: &mongodb::Database,
+        collection: &str,
+        stages: serde_json::Value,
+    ) -> Vec<Document> {
+        let stages: Vec<Document> = stages
+            .as_array()
+            .expect("a pipeline is an array of stages")
+            .iter()
+            .map(|stage| mongodb::bson::to_document(stage).expect("a stage is a document"))
+            .collect();
+        let mut cursor = database
+            .collection::<Document>(collection)
+            .aggregate(stages)
+            .await
+            .expect("the shown pipeline runs");
+        let mut groups = Vec::new();
+        while cursor.advance().await.expect("the cursor reads") {
+            groups.push(cursor.deserialize_current().expect("a group"));
+        }
+        groups
+    }
+
+    /// A whole number `$sum` or `$group` produced, however the server typed it.
+    fn whole(group: &Document, key: &str) -> i64 {
+        match group.get(key) {
+            Some(Bson::Int32(value)) => i64::from(*value),
+            Some(Bson::Int64(value)) => *value,
+            Some(Bson::Double(value)) => *value as i64,
+            other => panic!("{key} is {other:?} in {group}"),
+        }
+    }
+
+    fn text(group: &Document, key: &str) -> String {
+        group.get_str(key).expect("a text member").to_owned()
+    }
+
+    /// What a report shows as its query is the query its store runs: on SQLite the
+    /// statement, on MongoDB the pipeline, which run here by hand, filled in with the
+    /// request's values, answers the rows the store answers.
+    pub(super) async fn each_report_shows_the_query_that_runs(backend: &Backend) {
+        let storage = &backend.storage;
+        reset(backend, 240).await;
+        for report in Report::ALL {
+            let query = storage.analytics.report_query(report);
+            match storage.backend {
+                BackendKind::Sqlite => assert_eq!(query, sqlite::report_sql(report)),
+                BackendKind::Mongodb => assert_eq!(
+                    serde_json::from_str::<serde_json::Value>(&query).expect("JSON stages"),
+                    mongo::report_pipeline(report),
+                    "{report:?}"
+                ),
+            }
+        }
+        let Some(database) = &backend.database else {
+            return;
+        };
+
+        let shown = mongo::report_pipeline(Report::PostsPerAuthor);
+        let groups = aggregate(database, "posts", filled(&shown, &[("limit", 3)])).await;
+        let by_hand: Vec<AuthorPosts> = groups
+            .iter()
+            .map(|group| AuthorPosts {
+                author_id: u64::try_from(whole(group, "_id")).expect("an id"),
+                author_name: group
+                    .get_array("author")
+                    .expect("the looked-up authors")
+                    .first()
+                    .and_then(Bson::as_document)
+                    .map(|author| text(author, "name")),
+                posts: u64::try_from(whole(group, "posts")).expect("a count"),
+                likes: whole(group, "likes"),
+            })
+            .collect();
+        assert_eq!(by_hand.len(), 3);
+        let run = storage.analytics.posts_per_author(3).await;
+        assert_eq!(by_hand, run.expect("a report"));
+
+        if backend.nx_27017 {
+            // nx-27017 lacks `$toDate` and compound `$group` keys (see
+            // `orders_and_reports_match_the_seed`), which the other two reports use; real
+            // MongoDB runs both here.
+            return;
+        }
+        let range = TimeRange {
+            from: EPOCH + DAY,
+            to: EPOCH + 9 * DAY,
+        };
+        let shown = mongo::report_pipeline(Report::SignupsPerDay);
+        let values = [("from", range.from), ("to", range.to)];
+        let groups = aggregate(database, "users", filled(&shown, &values)).await;
+        let by_hand: Vec<DaySignups> = groups
+            .iter()
+            .map(|group| DaySignups {
+                day: text(group, "_id"),
+                signups: u64::try_from(whole(group, "signups")).expect("a count"),
+            })
+            .collect();
+        assert!(!by_hand.is_empty());
+        let run = storage.analytics.signups_per_day(range).await;
+        assert_eq!(by_hand, run.expect("a report"));
+
+        let shown = mongo::report_pipeline(Report::RevenuePerMonth);
+        let groups = aggregate(database, "orders", shown).await;
+        let by_hand: Vec<MonthRevenue> = groups
+            .iter()
+            .map(|group| {
+                let key = group.get_document("_id").expect("a month and currency");
+                MonthRevenue {
+                    month: text(key, "month"),
+                    currency: text(key, "currency"),
+                    paid_orders: u64::try_from(whole(group, "paid_orders")).expect("a count"),
+                    revenue_cents: whole(group, "revenue_cents"),
+                }
+            })
+            .collect();
+        assert!(!by_hand.is_empty());
+        let run = storage.analytics.revenue_per_month().await;
+        assert_eq!(by_hand, run.expect("a report"));
     }
 
     // --------------------------------------------------------------- schema (9)

@@ -1,6 +1,8 @@
 //! Aggregation analytics (topic 28): group-by reports over the data suite, each one
 //! statement (SQL `GROUP BY`) or one aggregation pipeline (MongoDB), answered with the
 //! query beside its live result and the same report written for the other database.
+//! Both texts come from `dojo-storage`, from the code that runs them
+//! (`sqlite::report_sql`, `mongo::report_pipeline`), so what is shown is what runs.
 //!
 //! - `GET /api/v1/analytics` lists the reports.
 //! - `GET /api/v1/analytics/posts_per_author?limit=5`
@@ -13,9 +15,9 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use dojo_storage::analytics::{Report, TimeRange};
 use dojo_storage::schema::Backend;
-use dojo_storage::sqlite;
+use dojo_storage::{mongo, sqlite};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -31,9 +33,10 @@ pub struct ReportView {
     pub backend: Backend,
     /// The query this sandbox's database ran.
     pub query: String,
-    /// The report as SQL.
+    /// The report as SQL: the statement the SQLite store runs.
     pub sql: String,
-    /// The report as a MongoDB aggregation pipeline.
+    /// The report as a MongoDB aggregation pipeline: the stages the MongoDB store runs,
+    /// with `"<limit>"`, `"<from>"` and `"<to>"` where the request's values go.
     #[schema(value_type = Vec<Object>)]
     pub pipeline: Value,
     #[schema(value_type = Vec<Object>)]
@@ -65,37 +68,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_reports))
         .routes(routes!(run_report))
 }
-
-// region: report-pipelines
-/// The reports as MongoDB pipelines: `$group` where SQL says `GROUP BY`, `$dateToString`
-/// where SQL says `strftime`, `$lookup` where SQL joins.
-fn pipeline(report: Report) -> Value {
-    match report {
-        Report::PostsPerAuthor => json!([
-            { "$group": { "_id": "$author_id", "posts": { "$sum": 1 }, "likes": { "$sum": "$likes" } } },
-            { "$sort": { "posts": -1, "_id": 1 } },
-            { "$limit": 10 },
-            { "$lookup": { "from": "users", "localField": "_id", "foreignField": "_id", "as": "author" } }
-        ]),
-        Report::SignupsPerDay => json!([
-            { "$match": { "created_at": { "$gte": "<from>", "$lt": "<to>" } } },
-            { "$group": {
-                "_id": { "$dateToString": { "format": "%Y-%m-%d", "date": "$created_at" } },
-                "signups": { "$sum": 1 } } },
-            { "$sort": { "_id": 1 } }
-        ]),
-        Report::RevenuePerMonth => json!([
-            { "$match": { "status": "paid" } },
-            { "$group": {
-                "_id": { "month": { "$dateToString": { "format": "%Y-%m", "date": "$created_at" } },
-                         "currency": "$currency" },
-                "paid_orders": { "$sum": 1 },
-                "revenue_cents": { "$sum": "$total_cents" } } },
-            { "$sort": { "_id.month": 1, "_id.currency": 1 } }
-        ]),
-    }
-}
-// endregion
 
 /// The reports
 #[utoipa::path(
@@ -198,7 +170,7 @@ async fn run_report(
         backend: data.backend,
         query: analytics.report_query(report),
         sql: sqlite::report_sql(report).to_owned(),
-        pipeline: pipeline(report),
+        pipeline: mongo::report_pipeline(report),
         rows,
     }))
 }

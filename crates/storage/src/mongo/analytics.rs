@@ -24,7 +24,7 @@ impl MongoAnalytics {
 
 // region: mongo-pipelines
 /// Posts and likes per author, most posts first, with the author's name looked up.
-pub(crate) fn posts_per_author_pipeline(limit: u32) -> Vec<Document> {
+fn posts_per_author_pipeline(limit: Bson) -> Vec<Document> {
     vec![
         doc! { "$group": {
             "_id": "$author_id",
@@ -32,7 +32,7 @@ pub(crate) fn posts_per_author_pipeline(limit: u32) -> Vec<Document> {
             "likes": { "$sum": "$likes" },
         } },
         doc! { "$sort": { "posts": -1, "_id": 1 } },
-        doc! { "$limit": driver_limit(limit) },
+        doc! { "$limit": limit },
         doc! { "$lookup": {
             "from": USERS,
             "localField": "_id",
@@ -43,7 +43,7 @@ pub(crate) fn posts_per_author_pipeline(limit: u32) -> Vec<Document> {
 }
 
 /// Accounts created per UTC day in `[from, to)`, soft-deleted ones included.
-pub(crate) fn signups_per_day_pipeline(from: Bson, to: Bson) -> Vec<Document> {
+fn signups_per_day_pipeline(from: Bson, to: Bson) -> Vec<Document> {
     vec![
         doc! { "$match": { "created_at": { "$gte": from, "$lt": to } } },
         doc! { "$group": {
@@ -58,7 +58,7 @@ pub(crate) fn signups_per_day_pipeline(from: Bson, to: Bson) -> Vec<Document> {
 }
 
 /// Paid orders and revenue per UTC month and currency.
-pub(crate) fn revenue_per_month_pipeline() -> Vec<Document> {
+fn revenue_per_month_pipeline() -> Vec<Document> {
     vec![
         doc! { "$match": { "status": "paid" } },
         doc! { "$group": {
@@ -75,7 +75,30 @@ pub(crate) fn revenue_per_month_pipeline() -> Vec<Document> {
         doc! { "$sort": { "_id.month": 1, "_id.currency": 1 } },
     ]
 }
+
+/// The stages a report runs, built by the functions above, with a placeholder string
+/// (`"<limit>"`, `"<from>"`, `"<to>"`) where a request's value goes when it runs.
+fn shown_stages(report: Report) -> Vec<Document> {
+    let placeholder = |name: &str| Bson::String(format!("<{name}>"));
+    match report {
+        Report::PostsPerAuthor => posts_per_author_pipeline(placeholder("limit")),
+        Report::SignupsPerDay => signups_per_day_pipeline(placeholder("from"), placeholder("to")),
+        Report::RevenuePerMonth => revenue_per_month_pipeline(),
+    }
+}
 // endregion
+
+/// The aggregation pipeline a report runs on MongoDB, as the JSON array of its stages
+/// (relaxed Extended JSON), with placeholders for the request's values: what the sandbox
+/// shows beside a report on either backend.
+pub(crate) fn report_pipeline(report: Report) -> serde_json::Value {
+    serde_json::Value::Array(
+        shown_stages(report)
+            .into_iter()
+            .map(|stage| Bson::Document(stage).into_relaxed_extjson())
+            .collect(),
+    )
+}
 
 /// A number `$sum` produced: an int, a long, or a double when the server widened it.
 fn number(group: &Document, key: &str) -> StoreResult<i64> {
@@ -110,7 +133,7 @@ impl AnalyticsStore for MongoAnalytics {
             let cursor = self
                 .db
                 .posts
-                .aggregate(posts_per_author_pipeline(limit))
+                .aggregate(posts_per_author_pipeline(Bson::Int64(driver_limit(limit))))
                 .await
                 .map_err(backend)?;
             collect(cursor)
@@ -179,19 +202,76 @@ impl AnalyticsStore for MongoAnalytics {
     }
 
     fn report_query(&self, report: Report) -> String {
-        // The range's bounds are shown as placeholders; they are milliseconds when it runs.
-        let pipeline = match report {
-            Report::PostsPerAuthor => posts_per_author_pipeline(20),
-            Report::SignupsPerDay => signups_per_day_pipeline(
-                Bson::String("<from>".to_owned()),
-                Bson::String("<to>".to_owned()),
+        serde_json::to_string_pretty(&report_pipeline(report)).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `shown` with each placeholder string replaced by its value.
+    fn filled(
+        shown: &serde_json::Value,
+        values: &[(&str, serde_json::Value)],
+    ) -> serde_json::Value {
+        match shown {
+            serde_json::Value::String(text) => values
+                .iter()
+                .find(|(name, _)| text == &format!("<{name}>"))
+                .map_or_else(|| shown.clone(), |(_, value)| value.clone()),
+            serde_json::Value::Array(items) => {
+                items.iter().map(|item| filled(item, values)).collect()
+            }
+            serde_json::Value::Object(members) => members
+                .iter()
+                .map(|(key, value)| (key.clone(), filled(value, values)))
+                .collect(),
+            other => other.clone(),
+        }
+    }
+
+    fn as_json(stages: Vec<Document>) -> serde_json::Value {
+        Bson::Array(stages.into_iter().map(Bson::Document).collect()).into_relaxed_extjson()
+    }
+
+    #[test]
+    fn the_shown_pipeline_filled_in_is_the_pipeline_each_report_runs() {
+        let limit = driver_limit(7);
+        let (from, to) = (1_736_121_600_000_i64, 1_736_812_800_000_i64);
+        let values = [
+            ("limit", serde_json::json!(limit)),
+            ("from", serde_json::json!(from)),
+            ("to", serde_json::json!(to)),
+        ];
+        let runs = [
+            (
+                Report::PostsPerAuthor,
+                posts_per_author_pipeline(Bson::Int64(limit)),
             ),
-            Report::RevenuePerMonth => revenue_per_month_pipeline(),
-        };
-        let stages: Vec<serde_json::Value> = pipeline
-            .into_iter()
-            .map(|stage| Bson::Document(stage).into_relaxed_extjson())
-            .collect();
-        serde_json::to_string_pretty(&stages).unwrap_or_default()
+            (
+                Report::SignupsPerDay,
+                signups_per_day_pipeline(Bson::Int64(from), Bson::Int64(to)),
+            ),
+            (Report::RevenuePerMonth, revenue_per_month_pipeline()),
+        ];
+        for (report, run) in runs {
+            let shown = report_pipeline(report);
+            assert_eq!(filled(&shown, &values), as_json(run), "{report:?}");
+        }
+    }
+
+    #[test]
+    fn placeholders_stand_where_the_request_values_go() {
+        let authors = report_pipeline(Report::PostsPerAuthor);
+        assert_eq!(authors[2], serde_json::json!({ "$limit": "<limit>" }));
+        assert_eq!(authors[3]["$lookup"]["foreignField"], "id");
+        let days = report_pipeline(Report::SignupsPerDay);
+        assert_eq!(
+            days[0],
+            serde_json::json!({ "$match": { "created_at": { "$gte": "<from>", "$lt": "<to>" } } })
+        );
+        let revenue = report_pipeline(Report::RevenuePerMonth);
+        assert!(!revenue.to_string().contains('<'), "{revenue}");
     }
 }

@@ -35,6 +35,7 @@ impl MongoComments {
     }
 }
 
+// region: mongo-comment-path
 /// A comment document placed under `parent` (or at top level).
 fn placed(id: i64, comment: NewComment, parent: Option<&CommentDoc>) -> CommentDoc {
     let (depth, path, ancestors) = match parent {
@@ -62,6 +63,7 @@ fn placed(id: i64, comment: NewComment, parent: Option<&CommentDoc>) -> CommentD
         ancestors,
     }
 }
+// endregion
 
 // region: mongo-comment-tree
 /// The thread query: a post's comments (or one comment and everything under it) down to

@@ -56,6 +56,7 @@ fn condition(field: &FieldSpec, op: &Op) -> Document {
 }
 // endregion
 
+// region: mongo-scope
 /// The soft-delete scope as a condition on `deleted_at`; `None` for every account.
 pub(crate) fn scope(scope: Scope) -> Option<Document> {
     match scope {
@@ -64,6 +65,7 @@ pub(crate) fn scope(scope: Scope) -> Option<Document> {
         Scope::All => None,
     }
 }
+// endregion
 
 /// Every condition of `filter` and the extra ones, all of which must hold.
 pub(crate) fn to_document(filter: &Filter, extra: impl IntoIterator<Item = Document>) -> Document {

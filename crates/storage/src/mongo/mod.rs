@@ -112,6 +112,13 @@ pub async fn open(database: Database) -> StoreResult<Storage> {
     })
 }
 
+/// The aggregation pipeline a report runs on MongoDB, as shown beside its result on either
+/// backend (topic 28): the JSON array of the very stages the MongoDB store runs, with
+/// `"<limit>"`, `"<from>"` and `"<to>"` where a request's values go.
+pub fn report_pipeline(report: crate::analytics::Report) -> serde_json::Value {
+    analytics::report_pipeline(report)
+}
+
 /// The database and its collections, typed by their documents.
 #[derive(Debug)]
 pub(crate) struct MongoDb {
@@ -173,6 +180,7 @@ pub(crate) fn backend(error: mongodb::error::Error) -> StoreError {
     StoreError::Backend(message)
 }
 
+// region: mongo-email-conflict
 /// Whether a unique index refused the write (code 11000), whichever call reported it.
 pub(crate) fn is_duplicate_key(error: &mongodb::error::Error) -> bool {
     match error.kind.as_ref() {
@@ -196,6 +204,7 @@ pub(crate) fn email_conflict_or_backend(error: mongodb::error::Error) -> StoreEr
         backend(error)
     }
 }
+// endregion
 
 /// An integer member of a document read without a type, stored as a 32- or 64-bit int.
 pub(crate) fn int_member(document: &Document, key: &str) -> Option<i64> {

@@ -113,6 +113,7 @@ impl NotificationStore for MongoNotifications {
         })
     }
 
+    // region: mongo-read-state
     fn mark_read(
         &self,
         id: NotificationId,
@@ -171,6 +172,7 @@ impl NotificationStore for MongoNotifications {
                 .map_err(backend)
         })
     }
+    // endregion
 
     fn reset(&self, notifications: Vec<NewNotification>) -> BoxFuture<'_, StoreResult<()>> {
         Box::pin(async move {

@@ -66,7 +66,7 @@ fn sort_key(field: PostSortField) -> &'static str {
     }
 }
 
-/// The sort document, always ending in `_id` in the same direction.
+/// The sort document, always ending in `id` in the same direction.
 pub(crate) fn sort_document(sort: PostSort) -> Document {
     let direction = match sort.direction {
         Direction::Asc => 1,
@@ -80,8 +80,8 @@ pub(crate) fn sort_document(sort: PostSort) -> Document {
 // endregion
 
 // region: mongo-keyset-predicate
-/// "Strictly after the cursor" in the sort's order: `key < v OR (key == v AND _id < id)`
-/// (`>` ascending). The `(key, _id)` index answers it with one seek however deep the page.
+/// "Strictly after the cursor" in the sort's order: `key < v OR (key == v AND id < last)`
+/// (`>` ascending). The `(key, id)` index answers it with one seek however deep the page.
 pub(crate) fn after_cursor(sort: PostSort, cursor: &Cursor) -> StoreResult<Document> {
     if cursor.sort != sort {
         return Err(StoreError::invalid(
@@ -222,6 +222,7 @@ impl PostStore for MongoPosts {
                     total,
                 });
             }
+            // region: mongo-offset
             let cursor = self
                 .db
                 .posts
@@ -231,6 +232,7 @@ impl PostStore for MongoPosts {
                 .limit(driver_limit(limit))
                 .await
                 .map_err(backend)?;
+            // endregion
             let items = collect(cursor)
                 .await?
                 .into_iter()

@@ -227,6 +227,7 @@ impl SchemaStore for MongoSchema {
         })
     }
 
+    // region: mongo-explain
     fn explain(&self, target: ExplainTarget) -> BoxFuture<'_, StoreResult<QueryPlan>> {
         Box::pin(async move {
             let command = find_command(&target)?;
@@ -254,6 +255,7 @@ impl SchemaStore for MongoSchema {
             })
         })
     }
+    // endregion
 }
 
 #[cfg(test)]

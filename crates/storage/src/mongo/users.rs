@@ -140,6 +140,7 @@ impl UserStore for MongoUsers {
         })
     }
 
+    // region: mongo-user-patch
     fn update(&self, id: UserId, patch: UserPatch) -> BoxFuture<'_, StoreResult<User>> {
         Box::pin(async move {
             let id = to_bson_id(id);
@@ -171,6 +172,7 @@ impl UserStore for MongoUsers {
             self.reread(id).await
         })
     }
+    // endregion
 
     // region: mongo-soft-delete
     fn soft_delete(&self, id: UserId, at: Millis) -> BoxFuture<'_, StoreResult<User>> {
@@ -209,7 +211,6 @@ impl UserStore for MongoUsers {
             self.reread(id).await
         })
     }
-    // endregion
 
     fn purge_deleted(&self, deleted_before: Millis) -> BoxFuture<'_, StoreResult<u64>> {
         Box::pin(async move {
@@ -244,6 +245,7 @@ impl UserStore for MongoUsers {
             Ok(removed.deleted_count)
         })
     }
+    // endregion
 
     fn reset(&self, users: Vec<NewUser>) -> BoxFuture<'_, StoreResult<()>> {
         Box::pin(async move {

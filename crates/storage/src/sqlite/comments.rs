@@ -86,6 +86,7 @@ fn insert(
     if !post_exists {
         return Err(StoreError::NotFound { what: "post" });
     }
+    // region: sqlite-comment-depth
     let depth = match comment.parent_id {
         None => 0,
         Some(parent_id) => {
@@ -118,6 +119,7 @@ fn insert(
             format!("replies nest at most {max_depth} levels deep; answer a shallower comment"),
         ));
     }
+    // endregion
     db.prepare_cached(
         "INSERT INTO comments (id, post_id, parent_id, author_id, body, depth, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

@@ -51,6 +51,8 @@ fn placeholders(count: usize) -> String {
     vec!["?"; count].join(", ")
 }
 
+// region: sqlite-filter
+/// One condition as SQL: the column from the field table, the value a bound parameter.
 fn push_condition(clause: &mut Clause, condition: &Condition) -> StoreResult<()> {
     let column = condition.field.stored_as;
     match &condition.op {
@@ -115,6 +117,7 @@ fn push_condition(clause: &mut Clause, condition: &Condition) -> StoreResult<()>
     }
     Ok(())
 }
+// endregion
 
 fn split_null(list: &[Scalar]) -> (Vec<Value>, bool) {
     let with_null = list.contains(&Scalar::Null);

@@ -75,6 +75,7 @@ pub(crate) fn backend(error: rusqlite::Error) -> StoreError {
     StoreError::Backend(format!("sqlite: {error}"))
 }
 
+// region: sqlite-email-conflict
 /// A unique-index violation on `users.email` is a conflict on `email`; anything else is a
 /// backend failure.
 pub(crate) fn conflict_or_backend(error: rusqlite::Error) -> StoreError {
@@ -86,6 +87,7 @@ pub(crate) fn conflict_or_backend(error: rusqlite::Error) -> StoreError {
     }
     backend(error)
 }
+// endregion
 
 #[cfg(test)]
 mod tests;

@@ -127,6 +127,7 @@ impl NotificationStore for SqliteNotifications {
         }))
     }
 
+    // region: sqlite-read-state
     fn mark_read(
         &self,
         id: NotificationId,
@@ -170,6 +171,7 @@ impl NotificationStore for SqliteNotifications {
             .map_err(backend)
         }))
     }
+    // endregion
 
     fn reset(&self, notifications: Vec<NewNotification>) -> BoxFuture<'_, StoreResult<()>> {
         Box::pin(self.db.write(move |db| {

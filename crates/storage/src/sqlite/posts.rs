@@ -174,6 +174,7 @@ fn insert(db: &Connection, id: Option<PostId>, post: &NewPost) -> rusqlite::Resu
     Ok(from_sql(db.last_insert_rowid()))
 }
 
+// region: sqlite-search
 /// The FTS5 query for a search: each word quoted (so engine syntax is only text), all
 /// required.
 fn match_expression(text: &str) -> StoreResult<String> {
@@ -202,6 +203,7 @@ pub(crate) fn search_sql(filter_sql: &str) -> String {
          LIMIT ?"
     )
 }
+// endregion
 
 // region: sqlite-bulk-seed
 /// Replaces every post with `count` generated ones in one transaction through one

@@ -111,6 +111,7 @@ WHERE email = ?1 AND deleted_at IS NULL"
     })
 }
 
+// region: sqlite-explain
 /// `EXPLAIN QUERY PLAN` as indented lines (children under their parent step).
 fn explain(db: &Connection, sql: &str, params: &[Value]) -> rusqlite::Result<Vec<String>> {
     let mut statement = db.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
@@ -144,6 +145,7 @@ fn uses_index(plan: &[String]) -> bool {
     };
     plan.iter().any(|l| reads_index(l)) && !plan.iter().any(|l| bare_scan(l))
 }
+// endregion
 
 impl SchemaStore for SqliteSchema {
     fn describe(&self) -> BoxFuture<'_, StoreResult<SchemaDescription>> {

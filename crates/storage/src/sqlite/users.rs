@@ -40,6 +40,7 @@ pub(crate) fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
     })
 }
 
+// region: sqlite-scope
 /// The scope as a condition on `deleted_at`.
 fn scope_sql(scope: Scope) -> &'static str {
     match scope {
@@ -48,6 +49,7 @@ fn scope_sql(scope: Scope) -> &'static str {
         Scope::All => "1",
     }
 }
+// endregion
 
 fn get_in(db: &Connection, id: UserId, scope: Scope) -> rusqlite::Result<Option<User>> {
     let sql = format!(
@@ -175,6 +177,7 @@ impl UserStore for SqliteUsers {
         }))
     }
 
+    // region: sqlite-user-patch
     fn update(&self, id: UserId, patch: UserPatch) -> BoxFuture<'_, StoreResult<User>> {
         Box::pin(self.db.write(move |db| {
             // COALESCE keeps a column whose patch member is NULL (absent).
@@ -207,7 +210,9 @@ impl UserStore for SqliteUsers {
                 .ok_or_else(not_found)
         }))
     }
+    // endregion
 
+    // region: sqlite-soft-delete
     fn soft_delete(&self, id: UserId, at: Millis) -> BoxFuture<'_, StoreResult<User>> {
         Box::pin(self.db.write(move |db| {
             let changed = db
@@ -255,6 +260,7 @@ impl UserStore for SqliteUsers {
                 .map_err(backend)
         }))
     }
+    // endregion
 
     fn reset(&self, users: Vec<NewUser>) -> BoxFuture<'_, StoreResult<()>> {
         Box::pin(self.db.write(move |db| {

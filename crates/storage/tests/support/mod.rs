@@ -15,6 +15,9 @@ pub(crate) struct Backend {
     /// Running on nx-27017, the MongoDB-compatible test server, whose known gaps some
     /// assertions step around (each place says which gap and what real MongoDB does).
     pub(crate) nx_27017: bool,
+    /// The MongoDB database the stores use, for running a query beside them; `None` on
+    /// SQLite.
+    pub(crate) database: Option<mongodb::Database>,
 }
 
 impl Backend {
@@ -30,6 +33,7 @@ pub(crate) fn sqlite() -> Backend {
     Backend {
         storage,
         nx_27017: false,
+        database: None,
     }
 }
 
@@ -53,11 +57,12 @@ pub(crate) async fn mongo(test: &str) -> Option<Backend> {
             .await
             .expect("the test database can be dropped");
     }
-    let storage = dojo_storage::mongo::open(database)
+    let storage = dojo_storage::mongo::open(database.clone())
         .await
         .unwrap_or_else(|error| panic!("the MongoDB store opens on {}: {error}", target.uri()));
     Some(Backend {
         storage,
         nx_27017: target.is_nx_27017(),
+        database: Some(database),
     })
 }
