@@ -38,6 +38,7 @@ const COMMANDS: &[&str] = &[
     "interview_summary",
     "delete_interview",
     "open_candidate_window",
+    "open_google_sign_in",
     "topic_stories",
     "save_story",
     "update_story",

@@ -5,6 +5,7 @@
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod google_window;
 mod menu;
 mod window_state;
 
@@ -320,6 +321,25 @@ async fn open_candidate_window(
     Ok(())
 }
 
+/// Opens topic 7's "Sign in with Google" in a window of its own, started with the main
+/// window's challenge; the main window hears `google-sign-in` when that window is done.
+/// Async for the same reason as the candidate window.
+#[tauri::command]
+async fn open_google_sign_in(
+    app: AppHandle,
+    dojo: State<'_, Dojo>,
+    challenge: String,
+) -> Result<(), Problem> {
+    let Some(base_url) = dojo.sandbox_info().base_url else {
+        return Err(Problem::new(
+            503,
+            "The sandbox is not running",
+            "start it from the status bar, then sign in again",
+        ));
+    };
+    google_window::open(&app, &base_url, &challenge, MAIN_WINDOW)
+}
+
 #[tauri::command]
 fn topic_stories(dojo: State<'_, Dojo>, key: String) -> Result<Vec<StoryView>, Problem> {
     dojo.topic_stories(&key).map_err(|error| error.problem())
@@ -615,6 +635,7 @@ fn main() {
             interview_summary,
             delete_interview,
             open_candidate_window,
+            open_google_sign_in,
             topic_stories,
             save_story,
             update_story,

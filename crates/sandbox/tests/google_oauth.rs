@@ -1003,3 +1003,271 @@ async fn resetting_topic_7_forgets_links_and_closes_its_holes() {
     assert_eq!(again.json()["link"], "linked-by-verified-email");
     sandbox.shutdown().await.expect("clean shutdown");
 }
+
+/// The app's verifier for the handoff tests, and a second one it never used.
+const APP_VERIFIER: &str = "ZdNq0tR3Qy8cW1hVgmK5s9xLbPj2uEoYfA7nHkD4wTi";
+const OTHER_VERIFIER: &str = "Mb5vX2pQ9rT4kL7wN1cZ8yH3gF6dS0aJ2eU5iO8uYtR";
+
+impl Browser {
+    /// What the app's window opens first: the handoff start with the app's challenge. Returns
+    /// the authorization URL the usual start sends the window on to.
+    async fn start_for_app(&self, verifier: &str) -> String {
+        let challenge = dojo_sandbox::features::google_oauth::challenge_of(verifier);
+        let first = self
+            .get(
+                &format!("/api/v1/auth/google/handoff/start?challenge={challenge}"),
+                "text/html",
+            )
+            .await;
+        assert_eq!(first.status, StatusCode::SEE_OTHER, "{}", first.body);
+        assert_eq!(first.location(), "/api/v1/auth/google/start");
+        let cookie = first.headers[SET_COOKIE].to_str().expect("ASCII");
+        assert!(
+            cookie.starts_with(&format!("dojo_google_handoff={challenge};")),
+            "{cookie}"
+        );
+        for attribute in ["HttpOnly", "SameSite=Lax", "Path=/api/v1/auth/google"] {
+            assert!(cookie.contains(attribute), "{cookie}");
+        }
+        self.start().await
+    }
+}
+
+/// The app collecting an outcome: its own client, none of the window's cookies.
+async fn collect(sandbox: &Sandbox, body: &str) -> Answer {
+    read(
+        reqwest::Client::new()
+            .post(format!(
+                "http://{}/api/v1/auth/google/handoff",
+                sandbox.addr
+            ))
+            .header(CONTENT_TYPE, "application/json")
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("the sandbox answers"),
+    )
+    .await
+}
+
+fn verifier_body(verifier: &str) -> String {
+    serde_json::json!({ "verifier": verifier }).to_string()
+}
+
+#[tokio::test]
+async fn an_app_window_sign_in_is_collected_once_with_the_apps_verifier() {
+    let sandbox = sandbox().await;
+    let window = Browser::new(&sandbox);
+    let authorize = window.start_for_app(APP_VERIFIER).await;
+    let consent = window.consent(&authorize, "ada", "allow").await;
+    assert_eq!(consent.status, StatusCode::SEE_OTHER, "{}", consent.body);
+
+    // Nothing is filed before the callback runs.
+    let early = collect(&sandbox, &verifier_body(APP_VERIFIER)).await;
+    assert_eq!(early.status, StatusCode::NOT_FOUND, "{}", early.body);
+    assert!(early.detail().contains("has not run yet"), "{}", early.body);
+
+    // The window lands on the result page, which says the app collects the result.
+    let page = window
+        .get(consent.location(), "text/html,application/xhtml+xml")
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("Signed in as Ada Lovelace"));
+    assert!(
+        page.body.contains("id=\"dojo-google-filed\">true</script>"),
+        "{}",
+        page.body
+    );
+    let cleared: Vec<&str> = page
+        .headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().expect("ASCII"))
+        .collect();
+    assert!(
+        cleared
+            .iter()
+            .any(|c| c.starts_with("dojo_google_handoff=;") && c.contains("Max-Age=0")),
+        "{cleared:?}"
+    );
+
+    // Another verifier collects nothing; the app's own collects the sign-in, once.
+    let wrong = collect(&sandbox, &verifier_body(OTHER_VERIFIER)).await;
+    assert_eq!(wrong.status, StatusCode::NOT_FOUND, "{}", wrong.body);
+    let collected = collect(&sandbox, &verifier_body(APP_VERIFIER)).await;
+    assert_eq!(collected.status, StatusCode::OK, "{}", collected.body);
+    assert_eq!(collected.headers["cache-control"], "no-store");
+    let outcome = collected.json();
+    assert_eq!(outcome["outcome"], "signed_in");
+    assert_eq!(outcome["user"]["email"], "ada@dojo.test");
+    assert_eq!(outcome["user"]["name"], "Ada Lovelace");
+    assert_eq!(outcome["link"], "linked-by-verified-email");
+    let token = outcome["access_token"].as_str().expect("a token");
+    let me = reqwest::Client::new()
+        .get(format!("http://{}/api/v1/me", sandbox.addr))
+        .header(AUTHORIZATION, format!("Bearer {token}"))
+        .send()
+        .await
+        .expect("me answers");
+    assert_eq!(me.status(), StatusCode::OK);
+    let (decided, reason) = decision(&sandbox, &collected.request_id, "google_handoff");
+    assert_eq!(decided, Decision::Passed, "{reason}");
+
+    let again = collect(&sandbox, &verifier_body(APP_VERIFIER)).await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND, "{}", again.body);
+    assert!(
+        again.detail().contains("collected already"),
+        "{}",
+        again.body
+    );
+    sandbox.shutdown().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn a_refused_app_window_sign_in_is_filed_as_the_refusal() {
+    let sandbox = sandbox().await;
+    // Denied on the consent page.
+    let window = Browser::new(&sandbox);
+    let authorize = window.start_for_app(APP_VERIFIER).await;
+    let denied = window.consent(&authorize, "ada", "deny").await;
+    let answer = window.get(denied.location(), "text/html").await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN, "{}", answer.body);
+    let outcome = collect(&sandbox, &verifier_body(APP_VERIFIER)).await.json();
+    assert_eq!(outcome["outcome"], "refused");
+    assert_eq!(outcome["status"], 403);
+    assert!(
+        outcome["detail"]
+            .as_str()
+            .expect("a detail")
+            .contains("access_denied"),
+        "{outcome}"
+    );
+
+    // A callback whose state is not this window's: the login CSRF refusal is filed too.
+    let window = Browser::new(&sandbox);
+    let authorize = window.start_for_app(OTHER_VERIFIER).await;
+    let consent = window.consent(&authorize, "ada", "allow").await;
+    let forged = with_query_value(consent.location(), "state", "not-the-state");
+    let refused = window.get(&forged, "text/html").await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    let outcome = collect(&sandbox, &verifier_body(OTHER_VERIFIER))
+        .await
+        .json();
+    assert_eq!(outcome["outcome"], "refused");
+    assert_eq!(outcome["status"], 400);
+    assert!(
+        outcome["detail"]
+            .as_str()
+            .expect("a detail")
+            .contains("state does not match"),
+        "{outcome}"
+    );
+    sandbox.shutdown().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn a_sign_in_started_without_the_handoff_files_nothing() {
+    let sandbox = sandbox().await;
+    let browser = Browser::new(&sandbox);
+    let page = browser
+        .get(&browser.callback_url("ada").await, "text/html")
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body
+            .contains("id=\"dojo-google-filed\">false</script>")
+    );
+    let nothing = collect(&sandbox, &verifier_body(APP_VERIFIER)).await;
+    assert_eq!(nothing.status, StatusCode::NOT_FOUND, "{}", nothing.body);
+    sandbox.shutdown().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn malformed_challenges_and_verifiers_are_refused_with_the_reason() {
+    let sandbox = sandbox().await;
+    let browser = Browser::new(&sandbox);
+    for query in [
+        "",
+        "?challenge=",
+        "?challenge=not-a-hash",
+        "?challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw%2BcM",
+    ] {
+        let answer = browser
+            .get(
+                &format!("/api/v1/auth/google/handoff/start{query}"),
+                "text/html",
+            )
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::BAD_REQUEST,
+            "{query}: {}",
+            answer.body
+        );
+        assert!(
+            answer.detail().contains("base64url SHA-256"),
+            "{query}: {}",
+            answer.body
+        );
+        assert!(answer.headers.get(SET_COOKIE).is_none(), "{query}");
+    }
+    for body in [
+        verifier_body("short"),
+        verifier_body(&format!("{APP_VERIFIER}/")),
+    ] {
+        let answer = collect(&sandbox, &body).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::BAD_REQUEST,
+            "{body}: {}",
+            answer.body
+        );
+        assert!(answer.detail().contains("43 to 128"), "{}", answer.body);
+    }
+    let no_field = collect(&sandbox, "{}").await;
+    assert_eq!(
+        no_field.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        no_field.body
+    );
+    assert!(
+        no_field.body.contains("missing field `verifier`"),
+        "{}",
+        no_field.body
+    );
+    let not_json = reqwest::Client::new()
+        .post(format!(
+            "http://{}/api/v1/auth/google/handoff",
+            sandbox.addr
+        ))
+        .body(verifier_body(APP_VERIFIER))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(not_json.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    sandbox.shutdown().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn resetting_topic_7_forgets_outcomes_no_app_collected() {
+    let sandbox = sandbox().await;
+    let window = Browser::new(&sandbox);
+    let authorize = window.start_for_app(APP_VERIFIER).await;
+    let consent = window.consent(&authorize, "ada", "allow").await;
+    let page = window.get(consent.location(), "application/json").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let reset = reqwest::Client::new()
+        .post(format!("http://{}/_dojo/topics/7/reset", sandbox.addr))
+        .header(
+            dojo_sandbox::TOOLING_TOKEN_HEADER,
+            sandbox.state.config.tooling_token.as_str(),
+        )
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(reset.status(), StatusCode::OK);
+    let gone = collect(&sandbox, &verifier_body(APP_VERIFIER)).await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND, "{}", gone.body);
+    sandbox.shutdown().await.expect("clean shutdown");
+}

@@ -14,12 +14,17 @@
 //!   `sub`; a new link only through an address Google verified) and answers the
 //!   sandbox's own access token: JSON, or for a browser a page that also hands the result
 //!   to `window.opener`.
+//! - `GET /api/v1/auth/google/handoff/start?challenge=...` and `POST
+//!   /api/v1/auth/google/handoff`: for an app that opens the flow in a window it cannot
+//!   read (the desktop app's sign-in window); the callback files its outcome, and the app
+//!   collects it once with its verifier (`handoff`).
 //!
 //! Every refusal is a 4xx problem, and the check that decided is in the trace: layers
 //! `google_state`, `google_consent`, `google_exchange` (with the provider's own
 //! `mock_google` decision beside it), `id_token` and `account_link`.
 
 mod accounts;
+mod handoff;
 pub(crate) mod html;
 mod http_client;
 mod id_token;
@@ -50,10 +55,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub use accounts::{GoogleIdentity, LinkKind};
+pub use handoff::{HANDOFF_COOKIE, HANDOFF_PATH, HANDOFF_START_PATH, challenge_of};
 
 use self::accounts::{LinkedAccounts, SignedIn};
 use self::http_client::ProviderHttp;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::ValidJson;
 use crate::features::jwt::{TokenResponse, issue_access_token};
 use crate::features::mock_google::{self, issuer_at, request_origin};
 use crate::features::secrets::{digest, now_ms, random_token};
@@ -281,8 +288,9 @@ struct CachedKeys {
     keys: JwkSet,
 }
 
-/// How a sign-in ended, for whoever listens in process: the desktop shell opens the flow
-/// in a window and closes it when it hears one.
+/// How a sign-in ended, for whoever listens in process (see [`GoogleLogins::subscribe`]).
+/// An app outside the process collects its own sign-in's outcome through the handoff
+/// routes instead.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum SignInOutcome {
@@ -306,6 +314,8 @@ pub struct GoogleLogins {
     keys: Mutex<Option<CachedKeys>>,
     network: OnceLock<reqwest::Client>,
     outcomes: broadcast::Sender<SignInOutcome>,
+    /// Outcomes filed for the apps that started their sign-ins in a window.
+    handoffs: handoff::Handoffs,
 }
 
 impl std::fmt::Debug for GoogleLogins {
@@ -324,6 +334,7 @@ impl Default for GoogleLogins {
             keys: Mutex::new(None),
             network: OnceLock::new(),
             outcomes: broadcast::channel(16).0,
+            handoffs: handoff::Handoffs::default(),
         }
     }
 }
@@ -333,10 +344,12 @@ impl GoogleLogins {
         self.attempts.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Forgets attempts, linked identities, accounts Google sign-in created, and keys.
+    /// Forgets attempts, linked identities, accounts Google sign-in created, keys, and
+    /// outcomes no app collected.
     pub fn clear(&self) {
         self.lock_attempts().clear();
         self.accounts.clear();
+        self.handoffs.clear();
         *self.keys.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
@@ -409,6 +422,7 @@ fn refusal(status: u16, reason: String) -> ApiError {
     match status {
         401 => ApiError::Unauthorized { reason },
         403 => ApiError::Forbidden(reason),
+        404 => ApiError::NotFound(reason),
         _ => ApiError::BadRequest(reason),
     }
 }
@@ -419,6 +433,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(start))
         .routes(routes!(callback))
+        .routes(routes!(start_for_app))
+        .routes(routes!(collect_for_app))
         .merge(OpenApiRouter::from(mock_google::routes()))
 }
 
@@ -578,6 +594,10 @@ async fn callback(
     uri: Uri,
     Query(query): Query<CallbackQuery>,
 ) -> Response<Body> {
+    // An app that started this sign-in in a window collects the outcome later.
+    let handoff = cookie_value(&headers, HANDOFF_COOKIE)
+        .filter(|challenge| handoff::is_challenge(challenge))
+        .map(str::to_owned);
     let outcome = sign_in(&state, &headers, query).await;
     let mut response = match outcome {
         Ok(answer) => {
@@ -586,8 +606,15 @@ async fn callback(
                 email: answer.user.email.clone(),
                 access_token: access_token_of(&answer.token),
             });
+            if let Some(challenge) = &handoff {
+                state
+                    .google_logins
+                    .handoffs
+                    .file(challenge, signed_in_for_app(&answer));
+            }
             if wants_html(&headers) {
-                result_page(&state, &request_origin(&headers, &uri), &answer)
+                let origin = request_origin(&headers, &uri);
+                result_page(&state, &origin, &answer, handoff.is_some())
             } else {
                 axum::Json(answer).into_response()
             }
@@ -597,6 +624,12 @@ async fn callback(
                 status: error.status().as_u16(),
                 reason: error.to_string(),
             });
+            if let Some(challenge) = &handoff {
+                state
+                    .google_logins
+                    .handoffs
+                    .file(challenge, refused_for_app(&error));
+            }
             error.into_response()
         }
     };
@@ -604,10 +637,151 @@ async fn callback(
     if let Ok(cleared) = set_cookie(ATTEMPT_COOKIE, "", ATTEMPT_COOKIE_PATH, "Lax", 0, transport) {
         response.headers_mut().append(header::SET_COOKIE, cleared);
     }
+    if handoff.is_some()
+        && let Ok(cleared) =
+            set_cookie(HANDOFF_COOKIE, "", ATTEMPT_COOKIE_PATH, "Lax", 0, transport)
+    {
+        response.headers_mut().append(header::SET_COOKIE, cleared);
+    }
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
+}
+
+/// How an app that opens the sign-in in a window of its own starts it.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HandoffStartQuery {
+    /// `base64url(SHA-256(verifier))` of a random verifier the app keeps to itself.
+    challenge: Option<String>,
+}
+
+/// Start signing in for an app's window
+///
+/// For an app that opens the sign-in in a window whose pages it cannot read (the desktop
+/// app's sign-in window, a popup on another origin). Keeps the app's challenge in the
+/// `dojo_google_handoff` cookie and answers 303 to `/api/v1/auth/google/start`; the
+/// callback files its outcome under that challenge for `POST /api/v1/auth/google/handoff`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/auth/google/handoff/start",
+    operation_id = "google_handoff_start",
+    tag = "google",
+    params(HandoffStartQuery),
+    responses(
+        (status = 303, description = "On to the usual start",
+            headers(
+                ("Location" = String, description = "`/api/v1/auth/google/start`"),
+                ("Set-Cookie" = String, description = "`dojo_google_handoff=CHALLENGE; HttpOnly; SameSite=Lax; Path=/api/v1/auth/google`"),
+            )),
+        (status = 400, response = crate::openapi::BadRequest),
+    ),
+)]
+async fn start_for_app(
+    State(state): State<AppState>,
+    transport: CookieTransport,
+    Query(query): Query<HandoffStartQuery>,
+) -> ApiResult<Response<Body>> {
+    let challenge = query.challenge.unwrap_or_default();
+    if let Some(problem) = handoff::challenge_problem(&challenge) {
+        return Err(refuse!("google_handoff", 400, problem));
+    }
+    let cookie = set_cookie(
+        HANDOFF_COOKIE,
+        &challenge,
+        ATTEMPT_COOKIE_PATH,
+        "Lax",
+        state.config.google.attempt_ttl.as_secs(),
+        transport,
+    )?;
+    passed!(
+        "google_handoff",
+        "the app's challenge goes with this browser to the callback; on to the start"
+    );
+    Ok((
+        StatusCode::SEE_OTHER,
+        [
+            (header::LOCATION, HeaderValue::from_static(START_PATH)),
+            (header::SET_COOKIE, cookie),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+    )
+        .into_response())
+}
+
+/// The verifier an app kept when it started a sign-in in a window.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct HandoffRequest {
+    /// The random value whose SHA-256 was the `challenge`: 43 to 128 characters of
+    /// `A-Z a-z 0-9 - . _ ~`.
+    verifier: String,
+}
+
+/// Collect the outcome of a sign-in started for an app's window
+///
+/// Answers once what the callback filed for the verifier's challenge:
+/// `{"outcome": "signed_in", ...}` with the fields of the callback's JSON, or
+/// `{"outcome": "refused", "status": 403, "detail": "..."}`. 404 before the callback ran,
+/// after the outcome was collected, and five minutes after it was filed.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/google/handoff",
+    operation_id = "google_handoff",
+    tag = "google",
+    request_body = HandoffRequest,
+    responses(
+        (status = 200, description = "The outcome; it is gone after this answer", body = Object),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::ValidationFailed),
+    ),
+)]
+async fn collect_for_app(
+    State(state): State<AppState>,
+    ValidJson(request): ValidJson<HandoffRequest>,
+) -> ApiResult<Response<Body>> {
+    if let Some(problem) = handoff::verifier_problem(&request.verifier) {
+        return Err(refuse!("google_handoff", 400, problem));
+    }
+    let Some(outcome) = state.google_logins.handoffs.take(&request.verifier) else {
+        return Err(refuse!(
+            "google_handoff",
+            404,
+            "no sign-in outcome is filed for this verifier: the callback has not run yet, \
+             the outcome was collected already, or it expired"
+        ));
+    };
+    passed!(
+        "google_handoff",
+        "outcome collected by the app that started the sign-in; it is no longer kept"
+    );
+    let mut response = axum::Json(outcome).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// A completed sign-in as filed for an app: the callback's JSON with `"outcome"`.
+fn signed_in_for_app(answer: &GoogleSignIn) -> Value {
+    let mut filed = serde_json::to_value(answer).unwrap_or_else(|_| json!({}));
+    if let Some(fields) = filed.as_object_mut() {
+        fields.insert("outcome".into(), json!("signed_in"));
+    }
+    filed
+}
+
+/// A refused sign-in as filed for an app. A 5xx keeps its cause for the trace.
+fn refused_for_app(error: &ApiError) -> Value {
+    let status = error.status();
+    let detail = if status.is_server_error() {
+        "the sandbox could not finish the sign-in; the callback's trace has the cause".to_owned()
+    } else {
+        error.to_string()
+    };
+    json!({ "outcome": "refused", "status": status.as_u16(), "detail": detail })
 }
 
 /// Every check of the callback, in order; the first that fails answers.
@@ -912,14 +1086,22 @@ fn wants_html(headers: &HeaderMap) -> bool {
 const HANDOFF_SCRIPT: &str = "(() => {\
 const read = (id) => JSON.parse(document.getElementById(id).textContent);\
 const note = document.getElementById('dojo-google-handoff');\
-if (!window.opener) { note.textContent = 'No app window opened this page; nothing was handed over.'; return; }\
+if (!window.opener) { note.textContent = read('dojo-google-filed')\
+ ? 'The app that started this sign-in collects the result from the sandbox. You can close this window.'\
+ : 'No app window opened this page; nothing was handed over.'; return; }\
 const message = { type: 'dojo:google-sign-in', result: read('dojo-google-result') };\
 for (const origin of read('dojo-google-origins')) { window.opener.postMessage(message, origin); }\
 note.textContent = 'Handed to the app window that opened this page. You can close it.';\
 })();";
 
 /// The page a browser ends on: who signed in, and the result handed to `window.opener`.
-fn result_page(state: &AppState, origin: &str, answer: &GoogleSignIn) -> Response<Body> {
+/// `filed`: the outcome waits for the app that started the sign-in (`handoff`).
+fn result_page(
+    state: &AppState,
+    origin: &str,
+    answer: &GoogleSignIn,
+    filed: bool,
+) -> Response<Body> {
     let mut origins = vec![origin.to_owned()];
     origins.extend(state.config.cors_origins.iter().cloned());
     let result = serde_json::to_value(answer).unwrap_or(Value::Null);
@@ -939,7 +1121,8 @@ fn result_page(state: &AppState, origin: &str, answer: &GoogleSignIn) -> Respons
          <p>The sandbox issued its own access token: <code>{shown}…</code></p>\
          <p id=\"dojo-google-handoff\">Handing the result to the app…</p>\
          <script type=\"application/json\" id=\"dojo-google-result\">{result}</script>\
-         <script type=\"application/json\" id=\"dojo-google-origins\">{origins}</script>",
+         <script type=\"application/json\" id=\"dojo-google-origins\">{origins}</script>\
+         <script type=\"application/json\" id=\"dojo-google-filed\">{filed}</script>",
         name = html::escape(&answer.user.name),
         email = html::escape(&answer.user.email),
         id = answer.user.id,
