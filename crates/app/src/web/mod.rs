@@ -3,14 +3,16 @@
 //! `GET /api/topics`, `GET /api/topics/{key}`, `GET /api/topics/{key}/drills`,
 //! `POST /api/topics/{key}/drills/run`, `GET /api/syntax.css`, the sandbox's state and its
 //! start, stop and restart, traffic routes, study routes (`study`), the learner's profile
-//! and daily plan (`profile`), the sandbox's settings (`sandbox_settings`); everything
-//! else is the UI from `ui/dist`. Errors are `application/problem+json`.
+//! and daily plan (`profile`), the sandbox's settings (`sandbox_settings`), files carried
+//! to the sandbox for the Upload panel (`uploads`); everything else is the UI from
+//! `ui/dist`. Errors are `application/problem+json`.
 
 mod export;
 mod interviews;
 mod profile;
 mod sandbox_settings;
 mod study;
+mod uploads;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -62,6 +64,7 @@ pub fn router(dojo: Dojo, ui_dir: &Path, port: u16) -> Router {
         .merge(interviews::routes())
         .merge(profile::routes())
         .merge(sandbox_settings::routes())
+        .merge(uploads::routes())
         .route("/api/{*rest}", get(unknown_api))
         .fallback_service(ui)
         .with_state(dojo)

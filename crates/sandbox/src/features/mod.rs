@@ -123,7 +123,7 @@ pub(crate) const RESET_HOOKS: &[ResetHook] = &[
     ResetHook {
         topic: 7,
         what: "Google sign-in attempts, linked identities and accounts, the mock provider's \
-               codes and tokens",
+               codes and tokens, sign-in outcomes no app collected",
         reset: |state| {
             state.google_logins.clear();
             state.mock_google.clear();
