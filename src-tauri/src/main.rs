@@ -399,13 +399,22 @@ fn ask_save_path(
     extension: &str,
 ) -> Result<Option<std::path::PathBuf>, Problem> {
     use tauri_plugin_dialog::DialogExt as _;
-    let Some(choice) = app
+    let mut dialog = app
         .dialog()
         .file()
         .set_file_name(file_name)
-        .add_filter(kind, &[extension])
-        .blocking_save_file()
-    else {
+        .add_filter(kind, &[extension]);
+    // Start in Documents (or the home folder), not wherever the app was started from.
+    let paths = app.path();
+    if let Some(start) = paths
+        .document_dir()
+        .into_iter()
+        .chain(paths.home_dir())
+        .find(|folder| folder.is_dir())
+    {
+        dialog = dialog.set_directory(start);
+    }
+    let Some(choice) = dialog.blocking_save_file() else {
         return Ok(None);
     };
     choice

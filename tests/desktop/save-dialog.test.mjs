@@ -72,7 +72,11 @@ test("Cancel in the native Save dialog writes nothing and shows no error", async
   await xdotool(desktop.display, ["key", "Escape"]);
   await waitForNoWindow(desktop.display, SAVE_DIALOG);
 
-  // The app is ready for another try: no error, no "Saved to", the Save button still there.
+  // The app says nothing was saved and is ready for another try: no error, no "Saved to",
+  // the Save button still there.
+  const notSaved = browser.$(".export-not-saved");
+  await notSaved.waitForDisplayed({ timeout: WAIT_MS, timeoutMsg: "the app never said it did not save" });
+  assert.match(await notSaved.getText(), /^Not saved: the Save dialog was closed/);
   const save = browser.$("button=Save PDF…");
   await save.waitForClickable({ timeout: WAIT_MS });
   assert.equal(await browser.$(".export-dialog [role='alert']").isExisting(), false, "no error shown");
@@ -95,6 +99,7 @@ test("the PDF lands where the learner types in the native Save dialog", async ()
   const saved = browser.$(".export-saved");
   await saved.waitForDisplayed({ timeout: WAIT_MS, timeoutMsg: "the app never said it saved" });
   assert.equal(await saved.getText(), `Saved to ${target}`);
+  assert.equal(await browser.$(".export-not-saved").isExisting(), false, "the earlier cancel is forgotten");
   assert.ok(existsSync(target), `no file at ${target}`);
   assert.equal(firstBytes(target, 5), "%PDF-", "the file is a PDF");
   // The two chosen topics are in it, and a topic left out is not.
