@@ -51,11 +51,140 @@ async fn the_schema_shows_the_live_sql_beside_the_mongodb_design() {
         .iter()
         .find(|c| c["name"] == "users")
         .expect("a users collection");
+    let email_live = users["indexes"]
+        .as_array()
+        .expect("indexes")
+        .iter()
+        .find(|index| index["name"] == "users_email_live")
+        .expect("the live-only unique email index on MongoDB too");
+    assert_eq!(email_live["unique"], true);
     assert_eq!(
-        users["indexes"][0]["partialFilterExpression"],
-        json!({ "deleted_at": null })
+        email_live["partialFilterExpression"],
+        json!({ "deleted_at": { "$eq": null } })
     );
     assert!(schema["choices"].as_array().expect("choices").len() >= 4);
+}
+
+/// The shown MongoDB collection named `name`.
+fn collection<'a>(shown: &'a [Value], name: &str) -> &'a Value {
+    shown
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("{name} is shown: {shown:?}"))
+}
+
+#[tokio::test]
+async fn the_mongodb_indexes_shown_are_the_ones_the_store_creates() {
+    let schema = dojo().get("/api/v1/schema").await.json();
+    let shown = schema["mongodb"].as_array().expect("collections");
+    let catalogue = dojo_storage::mongo::index_catalogue();
+    assert!(!catalogue.is_empty());
+    for (name, indexes) in &catalogue {
+        let listed = &collection(shown, name)["indexes"];
+        assert_eq!(listed, indexes, "{name}: the store's own definitions");
+        assert!(
+            listed.as_array().expect("indexes").contains(&json!({
+                "name": format!("{name}_id"), "key": { "id": 1 }, "unique": true
+            })),
+            "{name} is looked up by its unique integer id: {listed}"
+        );
+    }
+    for other in shown
+        .iter()
+        .filter(|c| !catalogue.iter().any(|(name, _)| c["name"] == *name))
+    {
+        assert_eq!(
+            other["name"], "counters",
+            "only the id counters have no index"
+        );
+        assert_eq!(other["indexes"], json!([]), "{other}");
+    }
+    let posts = collection(shown, "posts")["indexes"]
+        .as_array()
+        .expect("indexes");
+    for index in posts.iter().filter(|index| index["name"] != "posts_id") {
+        let key = index["key"].as_object().expect("a key document");
+        assert_eq!(
+            key.keys().next_back().map(String::as_str),
+            Some("id"),
+            "every posts sort index ends in the integer id, not _id: {index}"
+        );
+    }
+    let trash = collection(shown, "users")["indexes"]
+        .as_array()
+        .expect("indexes")
+        .iter()
+        .find(|index| index["name"] == "users_trash")
+        .expect("the trash index");
+    assert_eq!(
+        trash["partialFilterExpression"],
+        json!({ "deleted_at": { "$type": "number" } }),
+        "deleted accounts hold a number of milliseconds"
+    );
+}
+
+#[tokio::test]
+async fn the_mongodb_examples_are_stored_documents() {
+    let schema = dojo().get("/api/v1/schema").await.json();
+    let shown = schema["mongodb"].as_array().expect("collections");
+    for (name, indexes) in dojo_storage::mongo::index_catalogue() {
+        let example = collection(shown, name)["example"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{name} has an example document"));
+        assert!(example.contains_key("_id"), "{name}: the driver's ObjectId");
+        assert!(example["id"].is_u64(), "{name}: the shared integer id");
+        for (member, value) in example {
+            if member.ends_with("_at") {
+                assert!(
+                    value.is_i64() || value.is_null(),
+                    "{name}.{member} is whole milliseconds or null, not a date: {value}"
+                );
+            }
+        }
+        for index in indexes.as_array().expect("indexes") {
+            for field in index["key"].as_object().expect("a key document").keys() {
+                assert!(
+                    example.contains_key(field),
+                    "{name}.{} indexes {field}, which the example lacks",
+                    index["name"]
+                );
+            }
+        }
+    }
+    let comment = &collection(shown, "comments")["example"];
+    assert_eq!(comment["ancestors"], json!([1, 2]));
+    assert_eq!(comment["depth"], 2);
+    let path = comment["path"].as_str().expect("a path");
+    assert_eq!(
+        path.split('/')
+            .map(|id| id.parse::<u64>().ok())
+            .collect::<Vec<_>>(),
+        [Some(1), Some(2), Some(3)],
+        "the ids from the thread's top: {path}"
+    );
+    assert_eq!(
+        collection(shown, "users")["example"]["deleted_at"],
+        Value::Null
+    );
+}
+
+#[tokio::test]
+async fn the_sql_shown_is_the_migrations_text() {
+    let schema = dojo().get("/api/v1/schema").await.json();
+    let folder =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../storage/src/sqlite/migrations");
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&folder)
+        .expect("the migrations folder")
+        .map(|entry| entry.expect("an entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "sql"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty());
+    let migrations: Vec<String> = files
+        .iter()
+        .map(|file| std::fs::read_to_string(file).expect("a migration"))
+        .collect();
+    assert_eq!(schema["sql"], migrations.join("\n"));
 }
 
 #[tokio::test]

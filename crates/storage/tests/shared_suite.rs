@@ -1604,3 +1604,215 @@ mod cases {
         );
     }
 }
+
+/// The MongoDB side of the schema (topic 9): the indexes the server holds are the ones the
+/// schema panel shows ([`dojo_storage::mongo::index_catalogue`]), on fields the stored
+/// documents really have.
+mod mongodb_indexes {
+    use dojo_storage::mongo::index_catalogue;
+    use dojo_storage::seed::{self, EPOCH};
+    use mongodb::bson::{Bson, Document, doc};
+    use mongodb::options::{Hint, IndexOptions};
+    use mongodb::{Collection, IndexModel};
+    use serde_json::Value;
+
+    use super::HASH;
+    use super::support::{self, Backend};
+
+    /// The index of `name` on `collection`, as the catalogue shows it.
+    fn catalogued(collection: &str, name: &str) -> Value {
+        index_catalogue()
+            .into_iter()
+            .find(|(shown, _)| *shown == collection)
+            .and_then(|(_, indexes)| {
+                indexes
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .find(|index| index["name"] == name)
+                    .cloned()
+            })
+            .unwrap_or_else(|| panic!("{collection}.{name} is catalogued"))
+    }
+
+    fn key_fields(key: &Value) -> Vec<String> {
+        key.as_object()
+            .expect("a key document")
+            .keys()
+            .cloned()
+            .collect()
+    }
+
+    /// An index the server lists, in the catalogue's JSON shape.
+    fn as_shown(model: &IndexModel) -> Value {
+        let options = model.options.clone().unwrap_or_default();
+        let mut shown = serde_json::Map::new();
+        shown.insert("name".into(), options.name.clone().into());
+        shown.insert("key".into(), json(model.keys.clone()));
+        if options.unique == Some(true) {
+            shown.insert("unique".into(), true.into());
+        }
+        if let Some(filter) = options.partial_filter_expression {
+            shown.insert("partialFilterExpression".into(), json(filter));
+        }
+        Value::Object(shown)
+    }
+
+    fn json(document: Document) -> Value {
+        Bson::Document(document).into_relaxed_extjson()
+    }
+
+    /// Every index the server lists for `collection` but MongoDB's own `_id_`.
+    async fn listed(collection: &Collection<Document>) -> Vec<IndexModel> {
+        let mut cursor = collection.list_indexes().await.expect("indexes listed");
+        let mut models = Vec::new();
+        while cursor.advance().await.expect("the listing reads") {
+            let model = cursor.deserialize_current().expect("an index");
+            let name = model.options.as_ref().and_then(|o| o.name.as_deref());
+            if name != Some("_id_") {
+                models.push(model);
+            }
+        }
+        models
+    }
+
+    /// The ids of the users the trash index's own filter finds, read through that index.
+    async fn in_the_trash(backend: &Backend) -> Vec<i64> {
+        let trash = catalogued("users", "users_trash");
+        let filter = mongodb::bson::to_document(&trash["partialFilterExpression"])
+            .expect("the filter is a document");
+        let users = backend
+            .database
+            .as_ref()
+            .expect("a MongoDB database")
+            .collection::<Document>("users");
+        // Real MongoDB reads only the documents the partial index holds when hinted to it
+        // (nx-27017 ignores hints, and the filter is then matched against every document).
+        let mut cursor = users
+            .find(filter)
+            .hint(Hint::Name("users_trash".into()))
+            .sort(doc! { "deleted_at": 1 })
+            .await
+            .expect("the trash query runs");
+        let mut ids = Vec::new();
+        while cursor.advance().await.expect("the cursor reads") {
+            let user = cursor.deserialize_current().expect("a user");
+            // Stored as a 64-bit integer; nx-27017 hands small ones back as 32-bit.
+            let id = match user.get("id") {
+                Some(Bson::Int64(id)) => *id,
+                Some(Bson::Int32(id)) => i64::from(*id),
+                other => panic!("an integer id, not {other:?}"),
+            };
+            ids.push(id);
+        }
+        ids
+    }
+
+    #[tokio::test]
+    async fn the_server_holds_the_catalogued_indexes_on_stored_fields() {
+        let Some(backend) = support::mongo("catalogued_indexes").await else {
+            return;
+        };
+        backend.storage.reset_all(HASH, 20).await.expect("seeded");
+        let database = backend.database.as_ref().expect("a MongoDB database");
+        for (name, shown) in index_catalogue() {
+            let collection = database.collection::<Document>(name);
+            let catalogued = shown.as_array().expect("a list of indexes");
+            let listed = listed(&collection).await;
+            if backend.nx_27017 {
+                // nx-27017 keeps only the fields of an index: it names each one
+                // `idx_<collection>_<fields>`, lists every direction as 1, leaves partial
+                // filters out and does not list an index on `id` alone. The fields, in
+                // order, are what can be compared there.
+                let mut expected: Vec<Vec<String>> = catalogued
+                    .iter()
+                    .map(|index| key_fields(&index["key"]))
+                    .filter(|fields| fields != &["id"])
+                    .collect();
+                let mut found: Vec<Vec<String>> = listed
+                    .iter()
+                    .map(|m| m.keys.keys().cloned().collect())
+                    .collect();
+                expected.sort();
+                found.sort();
+                assert_eq!(found, expected, "{name}: the fields of each index");
+            } else {
+                let mut expected = catalogued.clone();
+                let mut found: Vec<Value> = listed.iter().map(as_shown).collect();
+                expected.sort_by_key(|index| index["name"].to_string());
+                found.sort_by_key(|index| index["name"].to_string());
+                assert_eq!(found, expected, "{name}: names, keys and options");
+            }
+            let stored = collection
+                .find_one(doc! {})
+                .await
+                .expect("a read")
+                .unwrap_or_else(|| panic!("{name} is seeded"));
+            for index in catalogued {
+                for field in key_fields(&index["key"]) {
+                    assert!(
+                        stored.contains_key(&field),
+                        "{name}.{} indexes {field}, which documents have: {stored}",
+                        index["name"]
+                    );
+                }
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_soft_deleted_user_is_in_the_trash_index() {
+        let Some(backend) = support::mongo("trash_index").await else {
+            return;
+        };
+        let users = &backend.storage.users;
+        users.reset(seed::users(HASH)).await.expect("seeded");
+        assert_eq!(in_the_trash(&backend).await, Vec::<i64>::new());
+        users.soft_delete(4, EPOCH + 40_000).await.expect("deleted");
+        users.soft_delete(2, EPOCH + 50_000).await.expect("deleted");
+        assert_eq!(in_the_trash(&backend).await, [4, 2]);
+        users.restore(4, EPOCH + 60_000).await.expect("restored");
+        assert_eq!(in_the_trash(&backend).await, [2]);
+    }
+
+    #[tokio::test]
+    async fn a_database_with_the_retired_trash_index_opens_and_loses_it() {
+        let Some((database, nx_27017)) = support::empty_mongo_database("retired_index").await
+        else {
+            return;
+        };
+        // What the first version created: the same name and key, another filter.
+        let collection = database.collection::<Document>("users");
+        let retired = IndexModel::builder()
+            .keys(doc! { "deleted_at": 1 })
+            .options(
+                IndexOptions::builder()
+                    .name("users_deleted_at".to_owned())
+                    .partial_filter_expression(doc! { "deleted_at": { "$type": "date" } })
+                    .build(),
+            )
+            .build();
+        collection
+            .create_index(retired)
+            .await
+            .expect("the old index");
+        let storage = dojo_storage::mongo::open(database.clone())
+            .await
+            .expect("the store opens a database an older version made");
+        let names = collection.list_index_names().await.expect("names");
+        if !nx_27017 {
+            // nx-27017 names indexes after their fields, so neither name is listed there.
+            assert!(!names.iter().any(|n| n == "users_deleted_at"), "{names:?}");
+            assert!(names.iter().any(|n| n == "users_trash"), "{names:?}");
+        }
+        let backend = Backend {
+            storage,
+            nx_27017,
+            database: Some(database),
+        };
+        let users = &backend.storage.users;
+        users.reset(seed::users(HASH)).await.expect("seeded");
+        users.soft_delete(3, EPOCH + 40_000).await.expect("deleted");
+        assert_eq!(in_the_trash(&backend).await, [3]);
+    }
+}

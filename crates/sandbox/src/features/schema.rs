@@ -13,7 +13,7 @@
 use axum::Json;
 use axum::extract::State;
 use dojo_storage::schema::{Backend, ExplainTarget, QueryPlan, SchemaDescription};
-use dojo_storage::sqlite;
+use dojo_storage::{mongo, seed, sqlite};
 use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -109,70 +109,114 @@ fn choices() -> Vec<DesignChoice> {
 }
 // endregion
 
-/// The MongoDB side of the model: collections, a sample document each and their indexes.
-/// The MongoDB store creates these indexes at start.
+/// The MongoDB side of the model: each collection the MongoDB store writes, a document as
+/// it stores it, and the indexes it creates at start (the store's own definitions, from
+/// [`mongo::index_catalogue`]). `counters` hands out the integer ids and has only `_id`.
 fn mongodb_design() -> Vec<CollectionDesign> {
-    vec![
-        CollectionDesign {
-            name: "users",
-            example: json!({ "_id": 1, "email": "ada@dojo.test", "name": "Ada Lovelace", "role": "user",
-                "password_hash": "$argon2id$...", "created_at": { "$date": "2025-01-06T09:00:00Z" },
-                "updated_at": { "$date": "2025-01-06T09:00:00Z" }, "deleted_at": null }),
-            indexes: json!([
-                { "name": "users_email_live", "key": { "email": 1 }, "unique": true,
-                  "partialFilterExpression": { "deleted_at": null } },
-                { "name": "users_deleted_at", "key": { "deleted_at": 1 },
-                  "partialFilterExpression": { "deleted_at": { "$type": "date" } } },
-                { "name": "users_created_at", "key": { "created_at": 1 } }
-            ]),
-        },
-        CollectionDesign {
-            name: "posts",
-            example: json!({ "_id": 1, "author_id": 1, "title": "Practical keyset pagination at scale",
-                "body": "...", "tag": "databases", "likes": 42, "created_at": { "$date": "2025-01-06T00:00:00Z" } }),
-            indexes: json!([
-                { "name": "posts_created", "key": { "created_at": 1, "_id": 1 } },
-                { "name": "posts_likes", "key": { "likes": 1, "_id": 1 } },
-                { "name": "posts_title", "key": { "title": 1, "_id": 1 } },
-                { "name": "posts_author_created", "key": { "author_id": 1, "created_at": 1, "_id": 1 } },
-                { "name": "posts_tag_created", "key": { "tag": 1, "created_at": 1, "_id": 1 } }
-            ]),
-        },
-        CollectionDesign {
-            name: "comments",
-            example: json!({ "_id": 3, "post_id": 1, "parent_id": 2, "ancestors": [1, 2],
-                "path": "00000000000000000001/00000000000000000002/00000000000000000003",
-                "author_id": 3, "body": "Measured how?", "depth": 2, "created_at": { "$date": "2025-02-05T00:09:00Z" } }),
-            indexes: json!([
-                { "name": "comments_post_path", "key": { "post_id": 1, "path": 1 } },
-                { "name": "comments_ancestors", "key": { "ancestors": 1 } }
-            ]),
-        },
-        CollectionDesign {
-            name: "notifications",
-            example: json!({ "_id": 1, "user_id": 1, "kind": "comment.reply",
-                "message": "Linus replied to your comment", "created_at": { "$date": "2025-02-05T00:09:00Z" }, "read_at": null }),
-            indexes: json!([
-                { "name": "notifications_user_newest", "key": { "user_id": 1, "created_at": -1, "_id": -1 } },
-                { "name": "notifications_unread", "key": { "user_id": 1 },
-                  "partialFilterExpression": { "read_at": null } }
-            ]),
-        },
-        CollectionDesign {
-            name: "orders",
-            example: json!({ "_id": 1, "user_id": 1, "total_cents": 1999, "currency": "EUR",
-                "status": "paid", "created_at": { "$date": "2025-01-07T00:00:00Z" } }),
-            indexes: json!([
-                { "name": "orders_user_newest", "key": { "user_id": 1, "created_at": -1, "_id": -1 } },
-                { "name": "orders_status_created", "key": { "status": 1, "created_at": 1 } }
-            ]),
-        },
-        CollectionDesign {
-            name: "counters",
-            example: json!({ "_id": "users", "seq": 12 }),
-            indexes: json!([]),
-        },
-    ]
+    let counters = CollectionDesign {
+        name: COUNTERS,
+        example: stored_example(COUNTERS),
+        indexes: Value::Array(Vec::new()),
+    };
+    mongo::index_catalogue()
+        .into_iter()
+        .map(|(name, indexes)| CollectionDesign {
+            name,
+            example: stored_example(name),
+            indexes,
+        })
+        .chain([counters])
+        .collect()
+}
+
+/// The collection of the id counters, one document per collection.
+const COUNTERS: &str = "counters";
+
+/// The password hash shown in the sample user: the store keeps an Argon2id PHC string.
+const SAMPLE_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$...";
+
+/// `_id`, made by the driver when a document is inserted: an ObjectId that differs on
+/// every reset, so the sample shows the form, not a value to look for.
+fn object_id() -> Value {
+    json!({ "$oid": "<12 bytes, made by the driver>" })
+}
+
+/// A seeded document of `collection` with the keys and value types the MongoDB store
+/// writes (`mongo/documents.rs` in dojo-storage): the shared integer `id` beside `_id`,
+/// times as whole milliseconds since the epoch, empty members stored as `null`. Values
+/// come from the seed, so the sample is the document a fresh sandbox holds.
+fn stored_example(collection: &str) -> Value {
+    match collection {
+        "users" => seed::users(SAMPLE_HASH)
+            .into_iter()
+            .next()
+            .map_or(Value::Null, |ada| {
+                json!({ "_id": object_id(), "id": 1, "email": ada.email, "name": ada.name,
+                    "role": ada.role.as_str(), "password_hash": ada.password_hash,
+                    "created_at": ada.created_at, "updated_at": ada.created_at,
+                    "deleted_at": null })
+            }),
+        "posts" => {
+            let post = seed::post(0);
+            json!({ "_id": object_id(), "id": 1, "author_id": post.author_id,
+                "title": post.title, "body": post.body, "tag": post.tag, "likes": post.likes,
+                "created_at": post.created_at })
+        }
+        "comments" => sample_comment(),
+        "notifications" => seed::notifications()
+            .into_iter()
+            .next()
+            .map_or(Value::Null, |note| {
+                json!({ "_id": object_id(), "id": 1, "user_id": note.user_id, "kind": note.kind,
+                    "message": note.message, "created_at": note.created_at, "read_at": null })
+            }),
+        "orders" => seed::orders()
+            .into_iter()
+            .next()
+            .map_or(Value::Null, |order| {
+                json!({ "_id": object_id(), "id": 1, "user_id": order.user_id,
+                "total_cents": order.total_cents, "currency": order.currency,
+                "status": order.status.as_str(), "created_at": order.created_at })
+            }),
+        COUNTERS => json!({ "_id": "users", "seq": seed::USERS.len() }),
+        _ => Value::Null,
+    }
+}
+
+/// The seeded comment with id 3, two levels down its thread: its ancestors, the
+/// materialized path of zero-padded ids (19 digits, the width of the largest id) and its
+/// count of direct replies, as the store keeps them.
+fn sample_comment() -> Value {
+    const ID: u64 = 3;
+    let comments = seed::comments();
+    // Seeded comments get the ids 1..=n in order; a parent always comes before its replies.
+    let by_id = |id: u64| {
+        usize::try_from(id)
+            .ok()
+            .and_then(|id| comments.get(id.checked_sub(1)?))
+    };
+    let Some(comment) = by_id(ID) else {
+        return Value::Null;
+    };
+    let mut ancestors = Vec::new();
+    let mut parent = comment.parent_id;
+    while let Some(id) = parent {
+        ancestors.insert(0, id);
+        parent = by_id(id).and_then(|above| above.parent_id);
+    }
+    let path: Vec<String> = ancestors
+        .iter()
+        .chain([&ID])
+        .map(|id| format!("{id:019}"))
+        .collect();
+    let reply_count = comments
+        .iter()
+        .filter(|reply| reply.parent_id == Some(ID))
+        .count();
+    json!({ "_id": object_id(), "id": ID, "post_id": comment.post_id,
+        "parent_id": comment.parent_id, "author_id": comment.author_id, "body": comment.body,
+        "depth": ancestors.len(), "reply_count": reply_count, "created_at": comment.created_at,
+        "path": path.join("/"), "ancestors": ancestors })
 }
 
 /// The schema, SQL and MongoDB

@@ -60,6 +60,7 @@ use crate::error::{StoreError, StoreResult};
 use crate::schema::Backend;
 
 use documents::{CommentDoc, NotificationDoc, OrderDoc, PostDoc, UserDoc};
+pub use indexes::index_catalogue;
 
 /// The database used when the connection string names none.
 pub const DEFAULT_DATABASE: &str = "backend_dojo";

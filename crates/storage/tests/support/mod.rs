@@ -40,6 +40,20 @@ pub(crate) fn sqlite() -> Backend {
 /// A fresh MongoDB database named after the test on this binary's server, or `None` when
 /// there is no server and this is not CI (see [`mongo_server::shared_target`]).
 pub(crate) async fn mongo(test: &str) -> Option<Backend> {
+    let (database, nx_27017) = empty_mongo_database(test).await?;
+    let storage = dojo_storage::mongo::open(database.clone())
+        .await
+        .unwrap_or_else(|error| panic!("the MongoDB store opens on {}: {error}", database.name()));
+    Some(Backend {
+        storage,
+        nx_27017,
+        database: Some(database),
+    })
+}
+
+/// An empty MongoDB database named after the test, before any store opened it, and
+/// whether the server is nx-27017; `None` as for [`mongo`].
+pub(crate) async fn empty_mongo_database(test: &str) -> Option<(mongodb::Database, bool)> {
     let target = mongo_server::shared_target()?;
     let client = mongodb::Client::with_uri_str(target.uri())
         .await
@@ -57,12 +71,5 @@ pub(crate) async fn mongo(test: &str) -> Option<Backend> {
             .await
             .expect("the test database can be dropped");
     }
-    let storage = dojo_storage::mongo::open(database.clone())
-        .await
-        .unwrap_or_else(|error| panic!("the MongoDB store opens on {}: {error}", target.uri()));
-    Some(Backend {
-        storage,
-        nx_27017: target.is_nx_27017(),
-        database: Some(database),
-    })
+    Some((database, target.is_nx_27017()))
 }
