@@ -61,6 +61,7 @@ const COMMANDS: &[&str] = &[
     "save_sandbox_settings",
     "test_mongodb",
     "test_redis",
+    "test_smtp",
 ];
 
 fn main() {

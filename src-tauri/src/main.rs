@@ -523,6 +523,14 @@ async fn test_redis(
     Ok(dojo.test_redis(&request).await)
 }
 
+#[tauri::command]
+async fn test_smtp(
+    dojo: State<'_, Dojo>,
+    request: ConnectionTestRequest,
+) -> Result<ConnectionTest, Problem> {
+    Ok(dojo.test_smtp(&request).await)
+}
+
 /// The folder the app keeps its data in: the study database's, else Tauri's own.
 fn data_dir(app: &tauri::App, dojo: &Dojo) -> Result<PathBuf, Box<dyn std::error::Error>> {
     let study = dojo
@@ -666,7 +674,8 @@ fn main() {
             sandbox_settings,
             save_sandbox_settings,
             test_mongodb,
-            test_redis
+            test_redis,
+            test_smtp
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

@@ -2,18 +2,25 @@
 // a bad MongoDB URI are refused next to their fields, a Redis test against a closed port
 // fails clearly without echoing the password, a real redis-server answers with its
 // version, and saving a port moves the sandbox (the status bar's address follows), with
-// the storage label naming the Redis host.
+// the storage label naming the Redis host. The SMTP relay: a bad URL or From is refused by
+// its field, the Test button says a closed port refused and a real aiosmtpd server is
+// reachable, and a saved relay comes back after a reload with its password shown as ***.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { createServer, connect } from "node:net";
 import { TEST_MS, dojo, eventually, openPage, screenshot, useDojo } from "./harness.mjs";
 
 useDojo();
 
 const REDIS_SERVER = process.env.DOJO_TEST_REDIS_SERVER || "/usr/bin/redis-server";
+/** The aiosmtpd sink the Rust delivery tests use; it writes its port to a file. */
+const SMTP_SINK = join(dirname(fileURLToPath(import.meta.url)), "../../crates/sandbox/tests/support/smtp_sink.py");
 
 /** A loopback port nobody listens on right now. */
 function freePort() {
@@ -52,6 +59,37 @@ async function startRedis(t) {
   t.after(() => child.kill("SIGTERM"));
   await eventually(() => accepts(port), (yes) => yes, "redis-server accepts connections");
   return `redis://127.0.0.1:${port}/0`;
+}
+
+/** The first Python that can import aiosmtpd, or null. */
+function pythonWithAiosmtpd() {
+  const chosen = process.env.DOJO_TEST_SMTP_PYTHON;
+  const candidates = chosen ? [chosen] : ["python3", "/usr/bin/python3"];
+  return candidates.find((python) => spawnSync(python, ["-c", "import aiosmtpd"], { stdio: "ignore" }).status === 0) ?? null;
+}
+
+/** A throwaway SMTP server (aiosmtpd, no login), stopped when the test ends; null without one. */
+async function startSmtp(t) {
+  const python = pythonWithAiosmtpd();
+  if (!python) {
+    assert.notEqual(process.env.CI, "true", "python3-aiosmtpd is required in CI");
+    t.diagnostic("no Python with aiosmtpd: the reachable SMTP test is skipped");
+    return null;
+  }
+  const dir = mkdtempSync(join(tmpdir(), "dojo-web-smtp-"));
+  // The sink stops when its standard input closes.
+  const child = spawn(python, [SMTP_SINK, dir], { stdio: ["pipe", "ignore", "ignore"] });
+  t.after(() => {
+    child.stdin.end();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const portFile = join(dir, "port");
+  const port = await eventually(
+    () => (existsSync(portFile) ? Number(readFileSync(portFile, "utf8")) : 0),
+    (value) => value > 0,
+    "the SMTP server listens",
+  );
+  return { port, url: `smtp://127.0.0.1:${port}` };
 }
 
 async function openSandboxSettings(t, colorScheme) {
@@ -145,4 +183,84 @@ test("a real Redis answers the test, and the status bar names it once saved", { 
   await redis.fill("");
   await page.getByRole("button", { name: "Save & restart" }).click();
   await eventually(() => storage.innerText(), (text) => text === "SQLite (embedded)", "storage back to SQLite");
+});
+
+test("an SMTP relay is checked, tested, saved and shown again with its password hidden", { timeout: TEST_MS }, async (t) => {
+  const page = await openSandboxSettings(t, "light");
+  const smtp = page.getByLabel("SMTP relay URL", { exact: true });
+  const from = page.getByLabel("From address", { exact: true });
+  const save = page.getByRole("button", { name: "Save & restart" });
+  const testSmtp = page.getByRole("button", { name: "Test the SMTP relay URL connection" });
+  const smtpStatus = page.locator("#sandbox-smtp-test");
+  assert.equal(await smtp.inputValue(), "", "no relay at first");
+  assert.equal(await from.inputValue(), "");
+  assert.match(await from.getAttribute("placeholder"), /^Backend Dojo <sandbox@backend-dojo\.localhost>$/);
+
+  // A URL of the wrong kind is refused by the app, next to its field, without the password.
+  await smtp.fill("http://relay:pw-smtp-web@mail.example.test");
+  await save.click();
+  const smtpError = page.locator("#sandbox-smtp-error");
+  const refused = await eventually(() => smtpError.innerText(), (text) => text.includes("smtp://"), "SMTP URL error");
+  assert.match(refused, /scheme is `http`/);
+  assert.ok(!refused.includes("pw-smtp-web"), `the password is not echoed: ${refused}`);
+  assert.equal(await smtp.getAttribute("aria-invalid"), "true");
+  assert.equal(await smtp.evaluate((input) => input === document.activeElement), true, "the field gets the focus");
+
+  // Testing a closed port says the relay refused, without the password.
+  const closed = await freePort();
+  await smtp.fill(`smtp://relay:pw-smtp-web@127.0.0.1:${closed}`);
+  await testSmtp.click();
+  const failed = await eventually(() => smtpStatus.innerText(), (text) => text.startsWith("Failed"), "SMTP test");
+  assert.match(failed, /refused the connection/);
+  assert.match(failed, new RegExp(`127\\.0\\.0\\.1:${closed}`));
+  assert.ok(!failed.includes("pw-smtp-web"), `the password is not echoed: ${failed}`);
+
+  // A bad From is refused by the From field.
+  await from.fill("not an address");
+  await save.click();
+  const fromError = page.locator("#sandbox-mailfrom-error");
+  const fromRefused = await eventually(() => fromError.innerText(), (text) => text.includes("`not an address`"), "From error");
+  assert.match(fromRefused, /^the From address/);
+  assert.equal(await from.getAttribute("aria-invalid"), "true");
+  await screenshot(page, "settings-sandbox-smtp-errors-light.png");
+
+  // A real relay answers the handshake; the test sends no mail.
+  const server = await startSmtp(t);
+  if (server) {
+    await smtp.fill(server.url);
+    await testSmtp.click();
+    const reachable = await eventually(() => smtpStatus.innerText(), (text) => text.startsWith("Reachable"), "SMTP test");
+    assert.match(reachable, new RegExp(`^Reachable: 127\\.0\\.0\\.1:${server.port} took the SMTP handshake \\(no mail sent\\) in \\d+ ms\\.$`));
+    await screenshot(page, "settings-sandbox-smtp-reachable-light.png");
+  }
+
+  // Saved with a password and a From: the page only ever gets the password as ***.
+  const port = server?.port ?? closed;
+  const secretUrl = `smtp://relay:pw-smtp-web@127.0.0.1:${port}?tls=opportunistic`;
+  const shownUrl = `smtp://relay:***@127.0.0.1:${port}?tls=opportunistic`;
+  await smtp.fill(secretUrl);
+  await from.fill("Dojo Tests <dojo@example.test>");
+  await save.click();
+  const saved = page.getByRole("status").filter({ hasText: /^Saved\./ });
+  const message = await eventually(() => saved.innerText(), (text) => text.includes("goes out through"), "saved message");
+  assert.ok(message.includes(shownUrl), message);
+  assert.equal(await smtp.inputValue(), shownUrl);
+
+  await page.reload();
+  await page.getByRole("heading", { name: "Sandbox" }).waitFor();
+  await eventually(() => page.getByLabel("SMTP relay URL", { exact: true }).inputValue(), (v) => v === shownUrl, "kept, redacted");
+  assert.equal(await page.getByLabel("From address", { exact: true }).inputValue(), "Dojo Tests <dojo@example.test>");
+  assert.ok(!(await page.content()).includes("pw-smtp-web"), "the password never reaches the page");
+  await screenshot(page, "settings-sandbox-smtp-light.png");
+
+  // The same in the dark theme, then back to no relay so later tests start from the defaults.
+  const dark = await openSandboxSettings(t, "dark");
+  await eventually(() => dark.getByLabel("SMTP relay URL", { exact: true }).inputValue(), (v) => v === shownUrl, "dark page");
+  await screenshot(dark, "settings-sandbox-smtp-dark.png");
+  await dark.getByLabel("SMTP relay URL", { exact: true }).fill("");
+  await dark.getByLabel("From address", { exact: true }).fill("");
+  await dark.getByRole("button", { name: "Save & restart" }).click();
+  const cleared = dark.getByRole("status").filter({ hasText: /^Saved\./ });
+  const done = await eventually(() => cleared.innerText(), (text) => text.startsWith("Saved."), "cleared");
+  assert.ok(!done.includes("goes out through"), done);
 });

@@ -1,12 +1,15 @@
-//! The sandbox part of Settings: the port the app's sandbox prefers, and the MongoDB and
-//! Redis servers it may keep its data in, kept per install in `sandbox-settings.json` next
-//! to the study database (written to a temporary file, then renamed over the old one).
+//! The sandbox part of Settings: the port the app's sandbox prefers, the MongoDB and Redis
+//! servers it may keep its data in, and the SMTP relay its mail may also go out through
+//! (with the From address of that mail), kept per install in `sandbox-settings.json` next
+//! to the study database (written to a temporary owner-only file, then renamed over the
+//! old one).
 //!
 //! Passwords inside the URIs are stored as the learner typed them but only ever leave the
 //! app redacted (`mongodb://user:***@host/db`); a redacted password sent back unchanged
 //! means "keep the stored one". Saving restarts the sandbox with the new settings; the
-//! shells read them again at the next launch ([`Dojo::launch_saved_sandbox`]). The two
-//! connection tests try a server with a short timeout and say what went wrong in words.
+//! shells read them again at the next launch ([`Dojo::launch_saved_sandbox`]). The three
+//! connection tests try a server with a short timeout and say what went wrong in words;
+//! the SMTP one runs the handshake (and the login) without sending mail.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -15,7 +18,9 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::sandbox::{SandboxInfo, SandboxOptions};
+use dojo_sandbox::features::mail_delivery::{self, BadMailSettings};
+
+use crate::sandbox::{SandboxInfo, SandboxOptions, SmtpRelay};
 use crate::sandbox_secrets::SandboxSecrets;
 use crate::{Dojo, Error, Result};
 
@@ -25,8 +30,14 @@ pub const SETTINGS_FILE: &str = "sandbox-settings.json";
 const HIDDEN: &str = "***";
 /// How long a MongoDB test waits for a server to answer.
 const MONGO_SELECTION_TIMEOUT: Duration = Duration::from_secs(2);
-/// The longest any connection test may take, DNS and handshakes included.
+/// The longest a MongoDB or Redis connection test may take, DNS and handshakes included.
 const TEST_DEADLINE: Duration = Duration::from_secs(4);
+/// The longest an SMTP test may take: the relay check's own bound, and a second to spare
+/// so its more precise message wins.
+const SMTP_TEST_DEADLINE: Duration =
+    Duration::from_secs(mail_delivery::CHECK_TIMEOUT.as_secs() + 1);
+/// A relay URL that is always well formed, for checking a From address saved without one.
+const FROM_CHECK_URL: &str = "smtp://localhost";
 /// What the storage label says with no MongoDB configured.
 pub(crate) const EMBEDDED_STORAGE: &str = "SQLite (embedded)";
 
@@ -39,6 +50,10 @@ struct Stored {
     mongodb_uri: Option<String>,
     #[serde(default)]
     redis_url: Option<String>,
+    #[serde(default)]
+    smtp_url: Option<String>,
+    #[serde(default)]
+    mail_from: Option<String>,
 }
 
 /// The sandbox settings as Settings shows them; passwords are `***`.
@@ -51,6 +66,13 @@ pub struct SandboxSettings {
     pub mongodb_uri: String,
     /// Empty: the cache and sessions stay in the sandbox's own process.
     pub redis_url: String,
+    /// The SMTP relay every mail also goes out through; empty: mail stays in the sandbox's
+    /// mailbox only.
+    pub smtp_url: String,
+    /// The From of relayed mail; empty: [`SandboxSettings::default_mail_from`].
+    pub mail_from: String,
+    /// The From the sandbox uses when none is set.
+    pub default_mail_from: String,
     /// The settings file; `None` when the study data lives in memory and nothing is kept.
     pub file: Option<String>,
 }
@@ -66,6 +88,12 @@ pub struct SandboxSettingsInput {
     pub mongodb_uri: String,
     #[serde(default)]
     pub redis_url: String,
+    /// `smtp://[user:password@]host[:port][?tls=starttls]` or `smtps://...`; empty: no relay.
+    #[serde(default)]
+    pub smtp_url: String,
+    /// A mailbox such as `Dojo <dojo@example.test>`; empty: the sandbox's default.
+    #[serde(default)]
+    pub mail_from: String,
 }
 
 /// What saving did: the settings now kept, and the restarted sandbox.
@@ -102,6 +130,8 @@ pub enum SandboxField {
     Port,
     MongodbUri,
     RedisUrl,
+    SmtpUrl,
+    MailFrom,
 }
 
 impl SandboxField {
@@ -111,6 +141,8 @@ impl SandboxField {
             SandboxField::Port => "Port not usable",
             SandboxField::MongodbUri => "MongoDB URI not usable",
             SandboxField::RedisUrl => "Redis URL not usable",
+            SandboxField::SmtpUrl => "SMTP relay URL not usable",
+            SandboxField::MailFrom => "From address not usable",
         }
     }
 }
@@ -127,9 +159,11 @@ impl Dojo {
         Ok(shown(&stored, file.as_deref()))
     }
 
-    /// Checks and saves the sandbox settings, then restarts the sandbox with them. When
-    /// the sandbox cannot listen on the chosen port it keeps running as before, nothing is
-    /// saved, and the error says which port and why.
+    /// Checks and saves the sandbox settings, then restarts the sandbox with them (its mail
+    /// goes out through the saved relay from then on). A malformed URI, relay URL or From
+    /// address is refused naming its field; when the sandbox cannot listen on the chosen
+    /// port it keeps running as before and the error says which port and why. Either way
+    /// nothing is saved.
     pub async fn save_sandbox_settings(
         &self,
         input: &SandboxSettingsInput,
@@ -137,20 +171,28 @@ impl Dojo {
         let _one_at_a_time = self.sandbox_settings_lock.0.lock().await;
         let file = self.sandbox_settings_file();
         let before = read_stored(file.as_deref())?;
+        let mongodb_uri = checked(
+            SandboxField::MongodbUri,
+            &keep_hidden_password(&input.mongodb_uri, before.mongodb_uri.as_deref()),
+        )?;
+        let redis_url = checked(
+            SandboxField::RedisUrl,
+            &keep_hidden_password(&input.redis_url, before.redis_url.as_deref()),
+        )?;
+        let mail = checked_mail(
+            &keep_hidden_password(&input.smtp_url, before.smtp_url.as_deref()),
+            &input.mail_from,
+        )?;
         let next = Stored {
             port: input.port.filter(|port| *port != 0),
-            mongodb_uri: checked(
-                SandboxField::MongodbUri,
-                &keep_hidden_password(&input.mongodb_uri, before.mongodb_uri.as_deref()),
-            )?,
-            redis_url: checked(
-                SandboxField::RedisUrl,
-                &keep_hidden_password(&input.redis_url, before.redis_url.as_deref()),
-            )?,
+            mongodb_uri,
+            redis_url,
+            smtp_url: mail.url,
+            mail_from: mail.from,
         };
         let sandbox = self
             .sandbox
-            .reconfigure(|options| apply(&next, options))
+            .reconfigure(|options| apply(&next, mail.relay, options))
             .await?;
         if let Some(path) = &file {
             write_atomically(path, &next)?;
@@ -162,15 +204,35 @@ impl Dojo {
     }
 
     /// Starts the app's sandbox with the saved settings (the shells call this once at
-    /// launch). A saved port another program holds is swapped for a free one, and the
-    /// status bar says so; unreadable settings are reported and the defaults used.
+    /// launch): its port, its servers and the SMTP relay its mail also goes out through. A
+    /// saved port another program holds is swapped for a free one, and the status bar says
+    /// so; unreadable settings are reported and the defaults used, and a relay that is no
+    /// longer usable (the file was edited by hand) is reported and left out.
     pub async fn launch_saved_sandbox(&self) -> Result<SandboxInfo> {
-        let stored = read_stored(self.sandbox_settings_file().as_deref()).unwrap_or_else(|error| {
+        let file = self.sandbox_settings_file();
+        if let Some(path) = &file
+            && let Err(error) = restrict_to_owner(path)
+        {
+            eprintln!(
+                "backend dojo: cannot make {} readable by this account only: {error}",
+                path.display()
+            );
+        }
+        let stored = read_stored(file.as_deref()).unwrap_or_else(|error| {
             eprintln!("backend dojo: {error}; the sandbox starts with its defaults");
             Stored::default()
         });
+        let relay = checked_mail(
+            stored.smtp_url.as_deref().unwrap_or_default(),
+            stored.mail_from.as_deref().unwrap_or_default(),
+        )
+        .map(|mail| mail.relay)
+        .unwrap_or_else(|error| {
+            eprintln!("backend dojo: {error}; the sandbox's mail stays in its mailbox only");
+            None
+        });
         let mut options = SandboxOptions::default();
-        apply(&stored, &mut options);
+        apply(&stored, relay, &mut options);
         // Tokens and signed events outlive a restart: the install keeps its secrets.
         if let Some(dir) = self
             .sandbox_settings_file()
@@ -193,7 +255,7 @@ impl Dojo {
     pub async fn test_mongodb(&self, request: &ConnectionTestRequest) -> ConnectionTest {
         let stored = self.stored_or_default().mongodb_uri;
         let uri = keep_hidden_password(&request.uri, stored.as_deref());
-        timed(&uri, probe_mongodb(&uri)).await
+        timed(&uri, TEST_DEADLINE, probe_mongodb(&uri)).await
     }
 
     /// Tries the Redis at `request.uri`: a `PING` and the server's version, within a few
@@ -201,7 +263,26 @@ impl Dojo {
     pub async fn test_redis(&self, request: &ConnectionTestRequest) -> ConnectionTest {
         let stored = self.stored_or_default().redis_url;
         let url = keep_hidden_password(&request.uri, stored.as_deref());
-        timed(&url, probe_redis(&url)).await
+        timed(&url, TEST_DEADLINE, probe_redis(&url)).await
+    }
+
+    /// Tries the SMTP relay at `request.uri` without sending mail: connects, runs the SMTP
+    /// handshake (TLS and the login when the URL asks for them), within a few seconds.
+    pub async fn test_smtp(&self, request: &ConnectionTestRequest) -> ConnectionTest {
+        let stored = self.stored_or_default().smtp_url;
+        let url = keep_hidden_password(&request.uri, stored.as_deref());
+        let mut answer = timed(&url, SMTP_TEST_DEADLINE, probe_smtp(&url)).await;
+        if answer.ok {
+            let login = match userinfo(&url) {
+                Some((_, info)) if !info.is_empty() => " and the login",
+                _ => "",
+            };
+            answer.message = format!(
+                "Reachable: {} took the SMTP handshake{login} (no mail sent)",
+                location(&url)
+            );
+        }
+        answer
     }
 
     fn stored_or_default(&self) -> Stored {
@@ -215,9 +296,10 @@ impl Dojo {
     }
 }
 
-/// Puts the stored settings into the options of the next start; the launch token and the
-/// other options stay. No port keeps the address the sandbox has (or any free one).
-fn apply(stored: &Stored, options: &mut SandboxOptions) {
+/// Puts the stored settings, and the relay made from them, into the options of the next
+/// start; the launch token and the other options stay. No port keeps the address the
+/// sandbox has (or any free one).
+fn apply(stored: &Stored, relay: Option<SmtpRelay>, options: &mut SandboxOptions) {
     if let Some(port) = stored.port {
         let ip = options
             .addr
@@ -226,6 +308,60 @@ fn apply(stored: &Stored, options: &mut SandboxOptions) {
     }
     options.mongodb_uri = stored.mongodb_uri.clone();
     options.redis_url = stored.redis_url.clone();
+    options.smtp = relay;
+}
+
+/// The SMTP settings as they are kept, and the relay the sandbox gets from them.
+struct MailSettings {
+    url: Option<String>,
+    from: Option<String>,
+    relay: Option<SmtpRelay>,
+}
+
+/// Checks the SMTP relay URL and the From address the way the sandbox will use them. Empty
+/// fields mean "no relay" and "the default From"; a From without a URL is checked too and
+/// kept for when a relay is set.
+fn checked_mail(url: &str, from: &str) -> Result<MailSettings> {
+    let url = Some(url.trim()).filter(|url| !url.is_empty());
+    let from = Some(from.trim()).filter(|from| !from.is_empty());
+    let relay = match url {
+        Some(url) => Some(SmtpRelay::new(url, from).map_err(mail_refusal)?),
+        None => {
+            if from.is_some() {
+                SmtpRelay::new(FROM_CHECK_URL, from).map_err(mail_refusal)?;
+            }
+            None
+        }
+    };
+    Ok(MailSettings {
+        url: url.map(str::to_owned),
+        from: from.map(str::to_owned),
+        relay,
+    })
+}
+
+/// The refusal of a save for an unusable relay URL or From address; the message names the
+/// value (password as `***`) and the problem.
+fn mail_refusal(bad: BadMailSettings) -> Error {
+    let BadMailSettings {
+        setting,
+        shown,
+        problem,
+    } = bad;
+    if setting == "sender address" {
+        Error::SandboxSetting(
+            SandboxField::MailFrom,
+            format!(
+                "the From address {shown} cannot be used ({problem}); write it like \
+                 Dojo <dojo@example.com> or dojo@example.com"
+            ),
+        )
+    } else {
+        Error::SandboxSetting(
+            SandboxField::SmtpUrl,
+            format!("the SMTP relay URL {shown} cannot be used: {problem}"),
+        )
+    }
 }
 
 fn shown(stored: &Stored, file: Option<&Path>) -> SandboxSettings {
@@ -237,6 +373,9 @@ fn shown(stored: &Stored, file: Option<&Path>) -> SandboxSettings {
             .map(redact)
             .unwrap_or_default(),
         redis_url: stored.redis_url.as_deref().map(redact).unwrap_or_default(),
+        smtp_url: stored.smtp_url.as_deref().map(redact).unwrap_or_default(),
+        mail_from: stored.mail_from.clone().unwrap_or_default(),
+        default_mail_from: mail_delivery::DEFAULT_FROM.to_owned(),
         file: file.map(|path| path.display().to_string()),
     }
 }
@@ -267,7 +406,8 @@ fn read_stored(file: Option<&Path>) -> Result<Stored> {
 }
 
 /// Writes the settings to a temporary file beside `path` and renames it over `path`, so a
-/// crash leaves either the old settings or the new ones.
+/// crash leaves either the old settings or the new ones. The file holds passwords, so it
+/// is readable by the learner's account alone (mode 0600).
 fn write_atomically(path: &Path, stored: &Stored) -> Result<()> {
     let failed = |error: std::io::Error| {
         Error::SandboxSettingsFile(format!("could not write {}: {error}", path.display()))
@@ -278,11 +418,49 @@ fn write_atomically(path: &Path, stored: &Stored) -> Result<()> {
         std::fs::create_dir_all(dir).map_err(failed)?;
     }
     let temporary = path.with_extension(format!("json.{}.tmp", std::process::id()));
-    std::fs::write(&temporary, json).map_err(failed)?;
+    write_owner_only(&temporary, json.as_bytes()).map_err(failed)?;
     std::fs::rename(&temporary, path).map_err(|error| {
         let _ = std::fs::remove_file(&temporary);
         failed(error)
     })
+}
+
+/// Writes `bytes` to a new (or emptied) file only its owner may read.
+fn write_owner_only(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    // A leftover temporary file keeps its old mode through `open`: set it again.
+    restrict_to_owner(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+/// Makes an existing settings file readable by its owner alone (a file from an older
+/// version, or one whose mode something widened); a missing file is left missing.
+#[cfg(unix)]
+fn restrict_to_owner(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = match std::fs::metadata(path) {
+        Ok(metadata) => metadata.permissions().mode() & 0o777,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(error) => return Err(error),
+    };
+    if mode != 0o600 {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn restrict_to_owner(_path: &Path) -> std::io::Result<()> {
+    Ok(())
 }
 
 /// An empty field means "not used"; anything else must look like a URI of its kind.
@@ -301,7 +479,7 @@ fn checked(field: SandboxField, value: &str) -> Result<Option<String>> {
             &["redis://", "rediss://", "redis+unix://", "unix://"],
             "redis://127.0.0.1:6379/0",
         ),
-        SandboxField::Port => (&[], ""),
+        SandboxField::Port | SandboxField::SmtpUrl | SandboxField::MailFrom => (&[], ""),
     };
     let Some(rest) = schemes.iter().find_map(|scheme| value.strip_prefix(scheme)) else {
         return refuse(format!(
@@ -440,15 +618,16 @@ struct Refused(String);
 
 async fn timed(
     uri: &str,
+    deadline: Duration,
     probe: impl Future<Output = std::result::Result<Option<String>, Refused>>,
 ) -> ConnectionTest {
     let started = Instant::now();
-    let outcome = match tokio::time::timeout(TEST_DEADLINE, probe).await {
+    let outcome = match tokio::time::timeout(deadline, probe).await {
         Ok(outcome) => outcome,
         Err(_) => Err(Refused(format!(
             "{} did not answer within {} s",
             location(uri),
-            TEST_DEADLINE.as_secs()
+            deadline.as_secs()
         ))),
     };
     let elapsed_ms = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
@@ -577,6 +756,17 @@ fn describe_redis_failure(location: &str, error: &redis::RedisError) -> String {
     } else {
         format!("Redis at {location} could not be used: {text}")
     }
+}
+
+/// Runs the relay check of the sandbox's mail delivery on `url`; the relay has no version
+/// to tell.
+async fn probe_smtp(url: &str) -> std::result::Result<Option<String>, Refused> {
+    if url.trim().is_empty() {
+        return Err(Refused("enter an SMTP relay URL to test".to_owned()));
+    }
+    let relay = SmtpRelay::new(url, None).map_err(|bad| Refused(bad.to_string()))?;
+    mail_delivery::check_relay(&relay).await.map_err(Refused)?;
+    Ok(None)
 }
 
 #[cfg(test)]

@@ -17,6 +17,19 @@ mongodb_uri: string,
  */
 redis_url: string, 
 /**
+ * The SMTP relay every mail also goes out through; empty: mail stays in the sandbox's
+ * mailbox only.
+ */
+smtp_url: string, 
+/**
+ * The From of relayed mail; empty: [`SandboxSettings::default_mail_from`].
+ */
+mail_from: string, 
+/**
+ * The From the sandbox uses when none is set.
+ */
+default_mail_from: string, 
+/**
  * The settings file; `None` when the study data lives in memory and nothing is kept.
  */
 file: string | null, };

@@ -4,4 +4,12 @@
  * The sandbox settings Settings sends to be saved. A URI whose password is `***` keeps
  * the stored password.
  */
-export type SandboxSettingsInput = { port: number | null, mongodb_uri: string, redis_url: string, };
+export type SandboxSettingsInput = { port: number | null, mongodb_uri: string, redis_url: string, 
+/**
+ * `smtp://[user:password@]host[:port][?tls=starttls]` or `smtps://...`; empty: no relay.
+ */
+smtp_url: string, 
+/**
+ * A mailbox such as `Dojo <dojo@example.test>`; empty: the sandbox's default.
+ */
+mail_from: string, };

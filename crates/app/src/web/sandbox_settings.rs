@@ -1,6 +1,6 @@
 //! Web-mode routes for the sandbox's settings: `GET`/`PUT /api/sandbox/settings`,
-//! `POST /api/sandbox/settings/test-mongodb` and `POST /api/sandbox/settings/test-redis`.
-//! Each handler is one call into [`Dojo`].
+//! `POST /api/sandbox/settings/test-mongodb`, `POST /api/sandbox/settings/test-redis` and
+//! `POST /api/sandbox/settings/test-smtp`. Each handler is one call into [`Dojo`].
 
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
@@ -24,6 +24,7 @@ pub(super) fn routes() -> Router<Dojo> {
         )
         .route("/api/sandbox/settings/test-mongodb", post(test_mongodb))
         .route("/api/sandbox/settings/test-redis", post(test_redis))
+        .route("/api/sandbox/settings/test-smtp", post(test_smtp))
 }
 
 async fn sandbox_settings(State(dojo): State<Dojo>) -> Result<Json<SandboxSettings>, Error> {
@@ -52,4 +53,12 @@ async fn test_redis(
 ) -> Result<Json<ConnectionTest>, Response> {
     let request = json_body(body, "Bad connection test")?;
     Ok(Json(dojo.test_redis(&request).await))
+}
+
+async fn test_smtp(
+    State(dojo): State<Dojo>,
+    body: Result<Json<ConnectionTestRequest>, JsonRejection>,
+) -> Result<Json<ConnectionTest>, Response> {
+    let request = json_body(body, "Bad connection test")?;
+    Ok(Json(dojo.test_smtp(&request).await))
 }

@@ -140,6 +140,78 @@ impl fmt::Debug for SmtpRelay {
     }
 }
 
+/// Longest [`check_relay`] may take: connecting, the greeting, TLS and the login included.
+pub const CHECK_TIMEOUT: Duration = Duration::from_secs(8);
+
+/// Tries `relay` the way a delivery starts, without sending mail: connects, reads the
+/// greeting, says EHLO, sets up TLS when the URL asks for it, logs in when the URL has a
+/// user, then sends NOOP and QUIT. `Err` is the reason in a learner's words, password left
+/// out: the connection was refused, nothing answered in time, TLS failed, or the login was
+/// refused.
+pub async fn check_relay(relay: &SmtpRelay) -> Result<(), String> {
+    let shown = relay.shown_url();
+    match tokio::time::timeout(CHECK_TIMEOUT, relay.transport.test_connection()).await {
+        Ok(Ok(true)) => Ok(()),
+        Ok(Ok(false)) => Err(format!(
+            "{shown} greeted but did not answer NOOP; it is not usable as a relay"
+        )),
+        Ok(Err(error)) => Err(relay.scrub(why_unreachable(shown, &error))),
+        Err(_) => Err(format!(
+            "{shown} did not finish the SMTP handshake within {} s",
+            CHECK_TIMEOUT.as_secs()
+        )),
+    }
+}
+
+/// The reason a relay check failed, by what went wrong first.
+fn why_unreachable(shown: &str, error: &lettre::transport::smtp::Error) -> String {
+    let chain = full_chain(error);
+    let io_kind = std::iter::successors(std::error::Error::source(error), |e| e.source())
+        .find_map(|cause| cause.downcast_ref::<std::io::Error>())
+        .map(std::io::Error::kind);
+    let lower = chain.to_lowercase();
+    let code = error.status().map(|code| code.to_string());
+    if io_kind == Some(std::io::ErrorKind::ConnectionRefused) {
+        format!(
+            "{shown} refused the connection: nothing listens there; check the host, the port \
+             and that the relay runs"
+        )
+    } else if error.is_timeout() || io_kind == Some(std::io::ErrorKind::TimedOut) {
+        format!("{shown} did not answer in time ({chain})")
+    } else if lower.contains("lookup address") || lower.contains("could not resolve") {
+        format!("the host of {shown} could not be found ({chain})")
+    } else if code.as_deref() == Some("538") {
+        format!("{shown} wants TLS before the login: add ?tls=starttls, or use smtps://")
+    } else if matches!(code.as_deref(), Some("530" | "534" | "535")) {
+        format!("{shown} refused the user name or password (authentication failed: {chain})")
+    } else if lower.contains("no compatible authentication mechanism") {
+        format!(
+            "{shown} offers no login this app can use; it may want TLS first (add \
+             ?tls=starttls, or use smtps://) or no user in the URL"
+        )
+    } else if lower.contains("starttls is not supported") {
+        format!(
+            "{shown} does not offer STARTTLS; use smtps:// if it speaks TLS from the first \
+             byte, or drop ?tls= on a trusted network"
+        )
+    } else if error.is_tls()
+        || io_kind == Some(std::io::ErrorKind::InvalidData)
+        || lower.contains("certificate")
+    {
+        let cause = std::iter::successors(Some(error as &dyn std::error::Error), |e| e.source())
+            .last()
+            .map_or_else(|| chain.clone(), ToString::to_string);
+        let hint = if lower.contains("corrupt message") {
+            "; the relay does not speak TLS on this port (try smtp://, or ?tls=starttls)"
+        } else {
+            ""
+        };
+        format!("the TLS handshake with {shown} failed: {cause}{hint}")
+    } else {
+        format!("{shown} could not be used: {chain}")
+    }
+}
+
 /// SMTP settings that cannot be used; the message names the setting, its value (password
 /// left out) and the problem.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

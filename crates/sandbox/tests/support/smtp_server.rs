@@ -25,7 +25,11 @@ use serde_json::Value;
 /// busy two-core CI machine gets slack).
 const READY_WITHIN: Duration = Duration::from_secs(20);
 const POLL_EVERY: Duration = Duration::from_millis(20);
-const SINK_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/smtp_sink.py");
+// From the crate that includes this file (the sandbox, or the app through `#[path]`).
+const SINK_SCRIPT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../sandbox/tests/support/smtp_sink.py"
+);
 
 /// One running SMTP server, stopped when dropped.
 #[derive(Debug)]

@@ -63,7 +63,8 @@ def authenticator_for(user, password):
         login = getattr(auth_data, "login", b"")
         secret = getattr(auth_data, "password", b"")
         ok = login == user.encode() and secret == password.encode()
-        return AuthResult(success=ok, auth_data=auth_data if ok else None)
+        # `handled=False` lets the server answer a refused login with its 535 itself.
+        return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
     return authenticate
 
