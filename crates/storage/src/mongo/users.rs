@@ -214,7 +214,7 @@ impl UserStore for MongoUsers {
 
     fn purge_deleted(&self, deleted_before: Millis) -> BoxFuture<'_, StoreResult<u64>> {
         Box::pin(async move {
-            let expired = doc! { "deleted_at": { "$lt": deleted_before } };
+            let expired = doc! { "deleted_at": { "$type": "number", "$lt": deleted_before } };
             let cursor = self
                 .db
                 .users
