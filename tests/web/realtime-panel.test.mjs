@@ -8,9 +8,8 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import AxeBuilder from "@axe-core/playwright";
-import { ARTIFACTS_DIR, TEST_MS, dojo, eventually, openPage, useDojo } from "./harness.mjs";
+import { axeProblems, shoot, switchToDark } from "./panels.mjs";
+import { TEST_MS, dojo, eventually, openPage, useDojo } from "./harness.mjs";
 
 useDojo();
 
@@ -68,40 +67,6 @@ async function notifications(panel) {
     payloads.push(JSON.parse(await entries.nth(i).locator(".sp-data").innerText()));
   }
   return payloads;
-}
-
-async function switchToDark(page) {
-  await page.getByRole("button", { name: "Toggle theme" }).click();
-  await eventually(
-    () => page.evaluate(() => document.documentElement.dataset.theme),
-    (theme) => theme === "dark",
-    "the dark theme",
-  );
-}
-
-/** Serious or critical axe-core violations inside `selector`. */
-async function axeProblems(page, selector) {
-  const results = await new AxeBuilder({ page })
-    .include(selector)
-    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
-    .analyze();
-  return results.violations
-    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
-    .map((v) => `${v.id} (${v.nodes.length}x) ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ")}`);
-}
-
-/** A picture of one panel, the window grown to the page first (see mailbox.test.mjs). */
-async function shoot(locator, name) {
-  const page = locator.page();
-  await page.evaluate(() => document.fonts.ready);
-  const viewport = page.viewportSize();
-  const height = await page.evaluate(() => document.documentElement.scrollHeight);
-  await page.setViewportSize({ width: viewport.width, height: Math.max(height, viewport.height) });
-  try {
-    await locator.screenshot({ path: join(ARTIFACTS_DIR, name) });
-  } finally {
-    await page.setViewportSize(viewport);
-  }
 }
 
 test("topic 24: a notification for the signed-in user appears live in the panel", { timeout: TEST_MS }, async (t) => {

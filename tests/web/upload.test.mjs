@@ -9,10 +9,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { join } from "node:path";
 import { deflateSync } from "node:zlib";
-import AxeBuilder from "@axe-core/playwright";
-import { ARTIFACTS_DIR, TEST_MS, dojo, eventually, openPage, useDojo } from "./harness.mjs";
+import { axeProblems, shoot, switchToDark } from "./panels.mjs";
+import { TEST_MS, dojo, eventually, openPage, useDojo } from "./harness.mjs";
 
 useDojo();
 
@@ -60,41 +59,6 @@ function crc32(bytes) {
     for (let bit = 0; bit < 8; bit++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
   }
   return (crc ^ 0xffffffff) >>> 0;
-}
-
-async function switchToDark(page) {
-  await page.getByRole("button", { name: "Toggle theme" }).click();
-  await eventually(
-    () => page.evaluate(() => document.documentElement.dataset.theme),
-    (theme) => theme === "dark",
-    "the dark theme",
-  );
-}
-
-/** Serious or critical axe-core violations inside `selector`. */
-async function axeProblems(page, selector) {
-  const results = await new AxeBuilder({ page })
-    .include(selector)
-    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
-    .analyze();
-  return results.violations
-    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
-    .map((v) => `${v.id} (${v.nodes.length}x) ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ")}`);
-}
-
-/** A picture of one panel; the window grows to the page first, so the status bar (fixed to
- * the bottom of the window) never lands on top of it. */
-async function shoot(locator, name) {
-  const page = locator.page();
-  await page.evaluate(() => document.fonts.ready);
-  const viewport = page.viewportSize();
-  const height = await page.evaluate(() => document.documentElement.scrollHeight);
-  await page.setViewportSize({ width: viewport.width, height: Math.max(height, viewport.height) });
-  try {
-    await locator.screenshot({ path: join(ARTIFACTS_DIR, name) });
-  } finally {
-    await page.setViewportSize(viewport);
-  }
 }
 
 /** Topic `id`'s page, scrolled to its Upload panel. */
