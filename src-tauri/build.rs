@@ -9,6 +9,8 @@ const COMMANDS: &[&str] = &[
     "stop_sandbox",
     "restart_sandbox",
     "send_request",
+    "upload_to_sandbox",
+    "fetch_sandbox_object",
     "trace",
     "traffic",
     "drills",

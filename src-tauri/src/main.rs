@@ -87,6 +87,52 @@ async fn send_request(
         .map_err(|error| error.problem())
 }
 
+/// The Upload panel's door to the sandbox: the raw IPC body is the finished
+/// `multipart/form-data` form; the sandbox path and the form's type come in the
+/// `X-Sandbox-Path` and `X-Upload-Content-Type` headers (the IPC sets its own Content-Type).
+#[tauri::command]
+async fn upload_to_sandbox(
+    dojo: State<'_, Dojo>,
+    request: tauri::ipc::Request<'_>,
+) -> Result<ConsoleResponse, Problem> {
+    let header = |name: &str| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned)
+    };
+    let (path, content_type) = (header("x-sandbox-path"), header("x-upload-content-type"));
+    let tauri::ipc::InvokeBody::Raw(body) = request.body() else {
+        return Err(Problem::new(
+            400,
+            "Upload not read",
+            "send the form as raw bytes",
+        ));
+    };
+    dojo.upload_to_sandbox(
+        &path.unwrap_or_default(),
+        content_type.as_deref(),
+        body.clone(),
+    )
+    .await
+    .map_err(|error| error.problem())
+}
+
+/// One object of the sandbox's store, through its presigned path: its bytes as a raw IPC
+/// answer, or the store's refusal as a problem.
+#[tauri::command]
+async fn fetch_sandbox_object(
+    dojo: State<'_, Dojo>,
+    path: String,
+) -> Result<tauri::ipc::Response, Problem> {
+    let object = dojo
+        .fetch_sandbox_object(&path)
+        .await
+        .map_err(|error| error.problem())?;
+    object.into_bytes().map(tauri::ipc::Response::new)
+}
+
 #[tauri::command]
 fn trace(dojo: State<'_, Dojo>, id: String) -> Result<TraceView, Problem> {
     dojo.trace(&id).map_err(|error| error.problem())
@@ -623,6 +669,8 @@ fn main() {
             stop_sandbox,
             restart_sandbox,
             send_request,
+            upload_to_sandbox,
+            fetch_sandbox_object,
             trace,
             traffic,
             drills,

@@ -20,6 +20,12 @@ pub enum Error {
     /// The console could not build the request (variables, URL, method).
     #[error("{0}")]
     Console(String),
+    /// A sandbox path the Upload panel may not use: the message says which rule it breaks.
+    #[error("{0}")]
+    BadSandboxPath(String),
+    /// An upload larger than the app carries to the sandbox.
+    #[error("{0}")]
+    UploadTooLarge(String),
     /// The request was built but the server could not be reached.
     #[error("{0}")]
     Unreachable(String),
@@ -103,6 +109,8 @@ impl Error {
         match self {
             Error::TopicNotFound(_) | Error::TraceNotFound(_) => 404,
             Error::Console(_) => 422,
+            Error::BadSandboxPath(_) => 400,
+            Error::UploadTooLarge(_) => 413,
             Error::BadBaseUrl(_) => 400,
             Error::Unreachable(_) => 502,
             Error::SandboxNotRunning | Error::SandboxStart(_) => 503,
@@ -123,6 +131,8 @@ impl Error {
             Error::TopicNotFound(_) => "Topic not found",
             Error::TraceNotFound(_) => "Trace not found",
             Error::Console(_) => "The request could not be prepared",
+            Error::BadSandboxPath(_) => "Bad sandbox path",
+            Error::UploadTooLarge(_) => "Upload too large",
             Error::BadBaseUrl(_) => "Not a server address",
             Error::Unreachable(_) => "The server could not be reached",
             Error::SandboxNotRunning => "Sandbox not running",

@@ -16,6 +16,7 @@ pub mod settings;
 pub mod stories;
 pub mod study;
 pub mod traffic;
+pub mod uploads;
 mod views;
 pub mod web;
 
