@@ -99,3 +99,40 @@ async fn an_unreachable_mongodb_is_a_server_error_that_leaks_no_password() {
         reply.text()
     );
 }
+
+/// Team mode: two sandboxes started on one MongoDB database are one data suite. An account
+/// created through one is read through the other, and its address is taken on both.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_sandboxes_on_one_mongodb_share_accounts() {
+    let (Some(first), Some(second)) = (on_mongodb("sandbox_team"), on_mongodb("sandbox_team"))
+    else {
+        return;
+    };
+    // Both open (and seed) the shared database before anything is written.
+    for dojo in [&first, &second] {
+        let listed = dojo.get("/api/v1/accounts?limit=1").await;
+        assert_eq!(listed.status, StatusCode::OK, "{}", listed.text());
+    }
+
+    let created = first
+        .post_json(
+            "/api/v1/accounts",
+            &json!({ "email": "margaret.hamilton@dojo.test", "name": "Margaret Hamilton", "password": "apollo-guidance-1969" }),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+    let location = created.header("location").expect("Location").to_owned();
+
+    let read = second.get(&location).await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.text());
+    assert_eq!(read.json()["email"], "margaret.hamilton@dojo.test");
+    assert_eq!(read.json()["name"], "Margaret Hamilton");
+
+    let taken = second
+        .post_json(
+            "/api/v1/accounts",
+            &json!({ "email": "Margaret.Hamilton@dojo.test", "name": "Copy", "password": "another-password-3" }),
+        )
+        .await;
+    assert_problem(&taken, 409);
+}
