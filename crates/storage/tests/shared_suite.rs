@@ -1336,6 +1336,9 @@ mod cases {
     }
 
     /// Runs a pipeline given as JSON stages on `collection`, straight through the driver.
+    /// The stages are read as extended JSON, the way a shell reads a pasted pipeline: small
+    /// whole numbers (sort directions, `$sum: 1`) become 32-bit integers, as in the stages
+    /// the store builds.
     async fn aggregate(
         database: &mongodb::Database,
         collection: &str,
@@ -1345,7 +1348,10 @@ mod cases {
             .as_array()
             .expect("a pipeline is an array of stages")
             .iter()
-            .map(|stage| mongodb::bson::to_document(stage).expect("a stage is a document"))
+            .map(|stage| match Bson::try_from(stage.clone()) {
+                Ok(Bson::Document(stage)) => stage,
+                other => panic!("a stage is a document, not {other:?}"),
+            })
             .collect();
         let mut cursor = database
             .collection::<Document>(collection)
