@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { deflateSync } from "node:zlib";
+import { png } from "../fixtures/png.mjs";
 import { WAIT_MS, clickInView, saveAppScreenshot, startDesktop } from "./harness.mjs";
 
 /** What the sandbox's thumbnails fit: a square of this side, the aspect ratio kept. */
@@ -33,49 +33,6 @@ after(async () => {
   await desktop?.stop();
   if (filesDir) rmSync(filesDir, { recursive: true, force: true });
 });
-
-/** A real RGB PNG: a gradient crossed by a bright diagonal band, so the picture shows. */
-function png(width, height) {
-  const rows = [];
-  for (let y = 0; y < height; y++) {
-    const row = Buffer.alloc(1 + width * 3); // filter byte 0: none
-    for (let x = 0; x < width; x++) {
-      const band = Math.abs(x * height - y * width) < width * 14;
-      row[1 + x * 3] = band ? 245 : Math.round((x / width) * 200);
-      row[2 + x * 3] = band ? 190 : 60 + Math.round((y / height) * 160);
-      row[3 + x * 3] = band ? 30 : 180;
-    }
-    rows.push(row);
-  }
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8); // 8 bits, RGB, deflate, no filter set, no interlace
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk("IHDR", header),
-    pngChunk("IDAT", deflateSync(Buffer.concat(rows))),
-    pngChunk("IEND", Buffer.alloc(0)),
-  ]);
-}
-
-function pngChunk(kind, data) {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(kind, "ascii"), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([length, body, crc]);
-}
-
-function crc32(bytes) {
-  let crc = 0xffffffff;
-  for (const byte of bytes) {
-    crc ^= byte;
-    for (let bit = 0; bit < 8; bit++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
-  }
-  return (crc ^ 0xffffffff) >>> 0;
-}
 
 /** Writes `bytes` as `name` in the test's scratch folder; answers its path. */
 function localFile(name, bytes) {

@@ -9,7 +9,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { deflateSync } from "node:zlib";
+import { png } from "../fixtures/png.mjs";
 import { axeProblems, shoot, switchToDark } from "./panels.mjs";
 import { TEST_MS, dojo, eventually, openPage, useDojo } from "./harness.mjs";
 
@@ -17,49 +17,6 @@ useDojo();
 
 /** What the sandbox's thumbnails fit: a square of this side, the aspect ratio kept. */
 const THUMBNAIL_SIDE = 256;
-
-/** A real RGB PNG: a gradient with a diagonal band, so the picture shows what arrived. */
-function png(width, height) {
-  const rows = [];
-  for (let y = 0; y < height; y++) {
-    const row = Buffer.alloc(1 + width * 3); // filter byte 0: none
-    for (let x = 0; x < width; x++) {
-      const band = Math.abs(x * height - y * width) < width * 12;
-      row[1 + x * 3] = band ? 250 : Math.round((x / width) * 255);
-      row[2 + x * 3] = band ? 200 : Math.round((y / height) * 200);
-      row[3 + x * 3] = band ? 40 : 170;
-    }
-    rows.push(row);
-  }
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8); // 8 bits, RGB, deflate, no filter set, no interlace
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", header),
-    chunk("IDAT", deflateSync(Buffer.concat(rows))),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
-}
-
-function chunk(kind, data) {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(kind, "ascii"), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([length, body, crc]);
-}
-
-function crc32(bytes) {
-  let crc = 0xffffffff;
-  for (const byte of bytes) {
-    crc ^= byte;
-    for (let bit = 0; bit < 8; bit++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
-  }
-  return (crc ^ 0xffffffff) >>> 0;
-}
 
 /** Topic `id`'s page, scrolled to its Upload panel. */
 async function openPanel(t, id, options) {
