@@ -61,12 +61,12 @@ async function signInAndConnect(panel, name) {
 
 /** The payloads of the `notification` events the panel has listed, newest first. */
 async function notifications(panel) {
-  const entries = panel.locator('.sp-entry[data-direction="in"][data-event="notification"]');
-  const payloads = [];
-  for (let i = 0; i < (await entries.count()); i++) {
-    payloads.push(JSON.parse(await entries.nth(i).locator(".sp-data").innerText()));
-  }
-  return payloads;
+  // One read of every entry at once: read one by one, an event arriving in between shifts
+  // the list under the reader (newest first) and the same entry is read twice.
+  const texts = await panel
+    .locator('.sp-entry[data-direction="in"][data-event="notification"] .sp-data')
+    .allInnerTexts();
+  return texts.map((text) => JSON.parse(text));
 }
 
 test("topic 24: a notification for the signed-in user appears live in the panel", { timeout: TEST_MS }, async (t) => {
