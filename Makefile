@@ -34,7 +34,7 @@ test-rust: build
 	cargo test --workspace
 
 # The README shows screenshots these tests take, so they stay current.
-README_SHOTS := dashboard topic-17-console traffic review mentor export settings-sandbox-dark mailbox-topic-4
+README_SHOTS := dashboard topic-17-console traffic review mentor export settings-sandbox-dark mailbox-topic-4 upload-topic-21 socket-panel-topic-24
 
 test-ui: build
 	cd ui && npm run --silent check
