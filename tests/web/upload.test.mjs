@@ -123,7 +123,12 @@ test("topic 21: a text file named .png, picked from the keyboard, is refused wit
   // The picker opens from the keyboard, as it does for a learner who never touches the mouse.
   const input = panel.getByLabel("File to upload");
   await input.focus();
-  const [chooser] = await Promise.all([page.waitForEvent("filechooser"), page.keyboard.press("Space")]);
+  await eventually(
+    () => input.evaluate((element) => element === document.activeElement),
+    (focused) => focused,
+    "the file input has the keyboard focus",
+  );
+  const [chooser] = await Promise.all([page.waitForEvent("filechooser"), input.press("Space")]);
   await chooser.setFiles({
     name: "holiday.png",
     mimeType: "image/png",
