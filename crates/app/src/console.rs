@@ -52,7 +52,8 @@ struct Remembered {
     json: Option<serde_json::Value>,
 }
 
-const MAX_BODY_SHOWN: usize = 256 * 1024;
+/// The most of a non-JSON body (and, for uploads, of any body) shown as text.
+pub(crate) const MAX_BODY_SHOWN: usize = 256 * 1024;
 
 #[derive(Debug)]
 pub struct Console {
@@ -118,25 +119,11 @@ impl Console {
             builder = builder.body(resolve(body)?);
         }
         let started = Instant::now();
-        let response = builder
-            .send()
-            .await
-            .map_err(|e| Error::Unreachable(format!("{url}: {}", describe(&e))))?;
-        let status = response.status();
-        let headers: Vec<(String, String)> = response
-            .headers()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| Error::Unreachable(format!("{url}: {}", describe(&e))))?;
+        let Received {
+            status,
+            headers,
+            bytes,
+        } = receive(builder, &url).await?;
         let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
         let json: Option<serde_json::Value> = serde_json::from_slice(&bytes).ok();
         let (body, pretty) = match &json {
@@ -149,10 +136,7 @@ impl Console {
                 (String::from_utf8_lossy(shown).into_owned(), false)
             }
         };
-        let request_id = headers
-            .iter()
-            .find(|(k, _)| k == "x-request-id")
-            .map(|(_, v)| v.clone());
+        let request_id = request_id_of(&headers);
         if let Some(name) = &request.name {
             let mut remembered = self.remembered.lock().unwrap_or_else(|p| p.into_inner());
             remembered.insert(
@@ -306,6 +290,46 @@ fn select(value: &serde_json::Value, path: &str) -> Option<String> {
         serde_json::Value::String(text) => text.clone(),
         other => other.to_string(),
     })
+}
+
+/// An answer read whole: its status, its headers as text and its body.
+pub(crate) struct Received {
+    pub(crate) status: reqwest::StatusCode,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) bytes: Vec<u8>,
+}
+
+/// Sends `request` to `url` and reads the whole answer; a server that cannot be reached, or
+/// stops halfway, is [`Error::Unreachable`] naming the URL and why.
+pub(crate) async fn receive(request: reqwest::RequestBuilder, url: &str) -> Result<Received> {
+    let unreachable =
+        |error: reqwest::Error| Error::Unreachable(format!("{url}: {}", describe(&error)));
+    let response = request.send().await.map_err(unreachable)?;
+    let status = response.status();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_owned(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let bytes = response.bytes().await.map_err(unreachable)?.to_vec();
+    Ok(Received {
+        status,
+        headers,
+        bytes,
+    })
+}
+
+/// The `X-Request-Id` the sandbox gave an answer, which names its trace.
+pub(crate) fn request_id_of(headers: &[(String, String)]) -> Option<String> {
+    headers
+        .iter()
+        .find(|(name, _)| name == "x-request-id")
+        .map(|(_, value)| value.clone())
 }
 
 fn describe(error: &reqwest::Error) -> String {

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::header;
 
-use crate::console::ConsoleResponse;
+use crate::console::{ConsoleResponse, MAX_BODY_SHOWN, Received, receive, request_id_of};
 use crate::traffic::TraceView;
 use crate::{Dojo, Error, Problem, Result};
 
@@ -27,8 +27,6 @@ pub const UPLOAD_LIMIT_BYTES: usize = 8 * 1024 * 1024;
 const UPLOAD_PREFIX: &str = "/api/";
 /// Objects are read from the sandbox's object store only.
 const OBJECT_PREFIX: &str = "/object-store/";
-/// A JSON answer longer than this is shown as it came rather than pretty-printed.
-const MAX_BODY_SHOWN: usize = 256 * 1024;
 
 /// One client for both doors: no cookies (the console's jar stays the console's), no
 /// redirects, and the console's 30 s patience.
@@ -107,31 +105,14 @@ impl Dojo {
             request = request.header(header::CONTENT_TYPE, value);
         }
         let started = Instant::now();
-        let response = request
-            .send()
-            .await
-            .map_err(|error| unreachable(&url, &error))?;
-        let status = response.status();
-        let headers: Vec<(String, String)> = response
-            .headers()
-            .iter()
-            .map(|(name, value)| {
-                (
-                    name.as_str().to_owned(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|error| unreachable(&url, &error))?;
+        let Received {
+            status,
+            headers,
+            bytes,
+        } = receive(request, &url).await?;
         let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
         let (body, pretty) = shown_body(&bytes);
-        let request_id = headers
-            .iter()
-            .find(|(name, _)| name == "x-request-id")
-            .map(|(_, value)| value.clone());
+        let request_id = request_id_of(&headers);
         let trace = request_id
             .as_deref()
             .and_then(|id| link.traces.get(id))
@@ -156,26 +137,19 @@ impl Dojo {
         checked_path(path, OBJECT_PREFIX).map_err(Error::BadSandboxPath)?;
         let link = self.sandbox.link().ok_or(Error::SandboxNotRunning)?;
         let url = format!("{}{path}", link.base_url.trim_end_matches('/'));
-        let response = CLIENT
-            .get(&url)
-            .send()
-            .await
-            .map_err(|error| unreachable(&url, &error))?;
-        let status = response.status().as_u16();
-        let content_type = response
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .unwrap_or("application/octet-stream")
-            .to_owned();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|error| unreachable(&url, &error))?;
-        Ok(SandboxObject {
+        let Received {
             status,
+            headers,
+            bytes,
+        } = receive(CLIENT.get(&url), &url).await?;
+        let content_type = headers
+            .into_iter()
+            .find(|(name, _)| name == header::CONTENT_TYPE.as_str())
+            .map_or_else(|| "application/octet-stream".to_owned(), |(_, value)| value);
+        Ok(SandboxObject {
+            status: status.as_u16(),
             content_type,
-            bytes: bytes.to_vec(),
+            bytes,
         })
     }
 }
@@ -222,17 +196,6 @@ fn mebibytes(bytes: usize) -> f64 {
     #[expect(clippy::cast_precision_loss, reason = "shown rounded to one decimal")]
     let bytes = bytes as f64;
     bytes / (1024.0 * 1024.0)
-}
-
-fn unreachable(url: &str, error: &reqwest::Error) -> Error {
-    let why = if error.is_connect() {
-        "nothing is listening there (connection refused)".to_owned()
-    } else if error.is_timeout() {
-        "no answer within 30 s".to_owned()
-    } else {
-        error.to_string()
-    };
-    Error::Unreachable(format!("{url}: {why}"))
 }
 
 /// Request bodies for the upload tests of this crate: real PNGs and `multipart/form-data`
